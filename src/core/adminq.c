@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mvf_core: the PF admin queue and event queue.
+ *
+ * The admin queue carries one command at a time: mvf_aq_exec() runs with
+ * the PF's aq_lock held, writes the command to the SQ slot of the next
+ * free-running index, rings the doorbell and sleeps until the admin MSI-X
+ * vector fires and the CQ slot of that index carries the expected phase.
+ * A command that does not complete in time is logged, fails with
+ * -ETIMEDOUT and the queue is disabled, cleared and re-enabled, so the
+ * next command starts from index 0 on an empty CQ; a fresh command
+ * identifier in every command makes a completion of the old queue
+ * incarnation unmistakable.
+ *
+ * The event queue is consumed by a threaded IRQ handler on vector
+ * MVF_PF_MSIX_EVENTQ, in phase order, acknowledging each entry through
+ * MVF_PF_REG_EQ_HEAD.
+ */
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/iopoll.h>
+#include <linux/jiffies.h>
+#include <linux/lockdep.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "core.h"
+
+static_assert((MVF_AQ_ENTRIES & (MVF_AQ_ENTRIES - 1)) == 0 &&
+	      MVF_AQ_ENTRIES <= MVF_AQ_MAX_ENTRIES);
+static_assert((MVF_EQ_ENTRIES & (MVF_EQ_ENTRIES - 1)) == 0 &&
+	      MVF_EQ_ENTRIES <= MVF_EQ_MAX_ENTRIES);
+
+static inline u32 mvf_rd(struct mvf_pf *pf, u32 reg)
+{
+	return readl(pf->bar + reg);
+}
+
+static inline void mvf_wr(struct mvf_pf *pf, u32 reg, u32 val)
+{
+	writel(val, pf->bar + reg);
+}
+
+static void mvf_wr64(struct mvf_pf *pf, u32 reg_lo, u64 val)
+{
+	mvf_wr(pf, reg_lo, lower_32_bits(val));
+	mvf_wr(pf, reg_lo + 4, upper_32_bits(val));
+}
+
+/* Phase the device writes for free-running ring index @idx. */
+static inline u8 mvf_ring_phase(u32 idx, u32 entries)
+{
+	return ((idx / entries) & 1) ^ 1;
+}
+
+static const char * const mvf_aq_op_names[] = {
+	[MVF_AQ_OP_IDENTIFY]		= "IDENTIFY",
+	[MVF_AQ_OP_VF_SUSPEND]		= "VF_SUSPEND",
+	[MVF_AQ_OP_VF_RESUME]		= "VF_RESUME",
+	[MVF_AQ_OP_VF_QUERY_SIZE]	= "VF_QUERY_SIZE",
+	[MVF_AQ_OP_SAVE_START]		= "SAVE_START",
+	[MVF_AQ_OP_SAVE_CHUNK]		= "SAVE_CHUNK",
+	[MVF_AQ_OP_SAVE_END]		= "SAVE_END",
+	[MVF_AQ_OP_LOAD_START]		= "LOAD_START",
+	[MVF_AQ_OP_LOAD_CHUNK]		= "LOAD_CHUNK",
+	[MVF_AQ_OP_LOAD_END]		= "LOAD_END",
+	[MVF_AQ_OP_LOAD_ABORT]		= "LOAD_ABORT",
+	[MVF_AQ_OP_DIRTY_START]		= "DIRTY_START",
+	[MVF_AQ_OP_DIRTY_REPORT]	= "DIRTY_REPORT",
+	[MVF_AQ_OP_DIRTY_STOP]		= "DIRTY_STOP",
+};
+
+/**
+ * mvf_aq_opcode_name() - printable name of an admin opcode
+ * @opcode: enum mvf_aq_opcode value
+ *
+ * Context: any.
+ * Return: a static string, "UNKNOWN" for opcodes the driver does not know.
+ */
+const char *mvf_aq_opcode_name(u8 opcode)
+{
+	if (opcode < ARRAY_SIZE(mvf_aq_op_names) && mvf_aq_op_names[opcode])
+		return mvf_aq_op_names[opcode];
+	return "UNKNOWN";
+}
+
+static const char *mvf_aq_status_name(u8 status)
+{
+	switch (status) {
+	case MVF_AQ_STS_OK:		return "OK";
+	case MVF_AQ_STS_BAD_OPCODE:	return "BAD_OPCODE";
+	case MVF_AQ_STS_BAD_PARAM:	return "BAD_PARAM";
+	case MVF_AQ_STS_BAD_VF:		return "BAD_VF";
+	case MVF_AQ_STS_BAD_STATE:	return "BAD_STATE";
+	case MVF_AQ_STS_DMA_ERR:	return "DMA_ERR";
+	case MVF_AQ_STS_NO_SESSION:	return "NO_SESSION";
+	case MVF_AQ_STS_BUSY:		return "BUSY";
+	case MVF_AQ_STS_NO_MEMORY:	return "NO_MEMORY";
+	case MVF_AQ_STS_IMG_MAGIC:	return "IMG_MAGIC";
+	case MVF_AQ_STS_IMG_VERSION:	return "IMG_VERSION";
+	case MVF_AQ_STS_IMG_INCOMPAT:	return "IMG_INCOMPAT";
+	case MVF_AQ_STS_IMG_LENGTH:	return "IMG_LENGTH";
+	case MVF_AQ_STS_IMG_CHECKSUM:	return "IMG_CHECKSUM";
+	case MVF_AQ_STS_IMG_TRUNCATED:	return "IMG_TRUNCATED";
+	case MVF_AQ_STS_IMG_SECTION:	return "IMG_SECTION";
+	case MVF_AQ_STS_IMG_OVERRUN:	return "IMG_OVERRUN";
+	default:			return "UNKNOWN";
+	}
+}
+
+/* The status -> errno table of include/mvf/mvf_core.h. */
+static int mvf_aq_status_to_errno(u8 status)
+{
+	switch (status) {
+	case MVF_AQ_STS_OK:
+		return 0;
+	case MVF_AQ_STS_BAD_OPCODE:
+	case MVF_AQ_STS_IMG_VERSION:
+	case MVF_AQ_STS_IMG_INCOMPAT:
+		return -EOPNOTSUPP;
+	case MVF_AQ_STS_BAD_PARAM:
+	case MVF_AQ_STS_IMG_MAGIC:
+	case MVF_AQ_STS_IMG_LENGTH:
+	case MVF_AQ_STS_IMG_CHECKSUM:
+	case MVF_AQ_STS_IMG_TRUNCATED:
+	case MVF_AQ_STS_IMG_SECTION:
+	case MVF_AQ_STS_IMG_OVERRUN:
+		return -EINVAL;
+	case MVF_AQ_STS_BAD_VF:
+		return -ENODEV;
+	case MVF_AQ_STS_BAD_STATE:
+	case MVF_AQ_STS_BUSY:
+		return -EBUSY;
+	case MVF_AQ_STS_DMA_ERR:
+		return -EIO;
+	case MVF_AQ_STS_NO_SESSION:
+		return -ENOENT;
+	case MVF_AQ_STS_NO_MEMORY:
+		return -ENOMEM;
+	default:
+		/* Other MVF_AQ_STS_IMG_* codes a newer device may add. */
+		if (status >= MVF_AQ_STS_IMG_MAGIC && status <= 0x1f)
+			return -EINVAL;
+		return -EIO;
+	}
+}
+
+/**
+ * mvf_aq_alloc() - allocate the admin, event and bounce DMA buffers
+ * @pf: the PF, being probed
+ *
+ * Allocates the admin SQ and CQ rings (MVF_AQ_ENTRIES entries each), the
+ * event ring (MVF_EQ_ENTRIES entries) and the MVF_BOUNCE_SIZE bytes bounce
+ * buffer, all coherent DMA memory of the PF.  On failure nothing stays
+ * allocated.
+ *
+ * Context: process context, probe.
+ * Return: 0 or -ENOMEM.
+ */
+int mvf_aq_alloc(struct mvf_pf *pf)
+{
+	struct device *dev = &pf->pdev->dev;
+
+	pf->sq = dma_alloc_coherent(dev, MVF_AQ_ENTRIES * sizeof(*pf->sq),
+				    &pf->sq_dma, GFP_KERNEL);
+	if (!pf->sq)
+		goto err;
+	pf->cq = dma_alloc_coherent(dev, MVF_AQ_ENTRIES * sizeof(*pf->cq),
+				    &pf->cq_dma, GFP_KERNEL);
+	if (!pf->cq)
+		goto err;
+	pf->eq = dma_alloc_coherent(dev, MVF_EQ_ENTRIES * sizeof(*pf->eq),
+				    &pf->eq_dma, GFP_KERNEL);
+	if (!pf->eq)
+		goto err;
+	pf->bounce = dma_alloc_coherent(dev, MVF_BOUNCE_SIZE, &pf->bounce_dma,
+					GFP_KERNEL);
+	if (!pf->bounce)
+		goto err;
+	return 0;
+
+err:
+	mvf_aq_free(pf);
+	return -ENOMEM;
+}
+
+/**
+ * mvf_aq_free() - free what mvf_aq_alloc() allocated
+ * @pf: the PF; the device must no longer DMA to these buffers (queues
+ *      disabled) and no command may be in flight
+ *
+ * Frees every buffer that is allocated and clears its pointer, so calling
+ * it twice, or after a partial mvf_aq_alloc(), is safe.
+ *
+ * Context: process context, probe error path or remove.
+ */
+void mvf_aq_free(struct mvf_pf *pf)
+{
+	struct device *dev = &pf->pdev->dev;
+
+	if (pf->bounce)
+		dma_free_coherent(dev, MVF_BOUNCE_SIZE, pf->bounce,
+				  pf->bounce_dma);
+	pf->bounce = NULL;
+	if (pf->eq)
+		dma_free_coherent(dev, MVF_EQ_ENTRIES * sizeof(*pf->eq),
+				  pf->eq, pf->eq_dma);
+	pf->eq = NULL;
+	if (pf->cq)
+		dma_free_coherent(dev, MVF_AQ_ENTRIES * sizeof(*pf->cq),
+				  pf->cq, pf->cq_dma);
+	pf->cq = NULL;
+	if (pf->sq)
+		dma_free_coherent(dev, MVF_AQ_ENTRIES * sizeof(*pf->sq),
+				  pf->sq, pf->sq_dma);
+	pf->sq = NULL;
+}
+
+/* Wait until (STATUS & @mask) == @want; -EIO if the device went FATAL. */
+static int mvf_hw_wait_status(struct mvf_pf *pf, u32 mask, u32 want)
+{
+	u32 sts;
+	int ret;
+
+	ret = readl_poll_timeout(pf->bar + MVF_REG_STATUS, sts,
+				 (sts & MVF_PF_STS_FATAL) ||
+				 (sts & mask) == want,
+				 MVF_HW_POLL_US, MVF_HW_TIMEOUT_US);
+	if (!ret && (sts & MVF_PF_STS_FATAL) && !(want & MVF_PF_STS_FATAL))
+		ret = -EIO;
+	if (ret)
+		dev_err(&pf->pdev->dev,
+			"device status 0x%08x, waited for 0x%08x/0x%08x: %d\n",
+			sts, want, mask, ret);
+	return ret;
+}
+
+/**
+ * mvf_hw_reset() - reset the PF's queues with MVF_PF_CTRL_RESET
+ * @pf: the PF; the caller owns the queue registers (probe, remove, or
+ *      recovery with aq_lock held and the event IRQ disabled)
+ *
+ * Writes MVF_PF_CTRL_RESET and waits for the self-clearing bit to drop
+ * and both queues to report not ready.  The driver's rings stay allocated
+ * and must be reprogrammed with mvf_queues_enable().
+ *
+ * Context: process context, sleeps up to MVF_HW_TIMEOUT_US.
+ * Return: 0, -ETIMEDOUT if the reset does not finish, -EIO if the device
+ * stays FATAL.
+ */
+int mvf_hw_reset(struct mvf_pf *pf)
+{
+	u32 ctrl;
+	int ret;
+
+	pf->ctrl = 0;
+	mvf_wr(pf, MVF_REG_CTRL, MVF_PF_CTRL_RESET);
+	ret = readl_poll_timeout(pf->bar + MVF_REG_CTRL, ctrl,
+				 !(ctrl & MVF_PF_CTRL_RESET),
+				 MVF_HW_POLL_US, MVF_HW_TIMEOUT_US);
+	if (ret) {
+		dev_err(&pf->pdev->dev, "reset did not complete: CTRL 0x%08x\n",
+			ctrl);
+		return ret;
+	}
+	return mvf_hw_wait_status(pf, MVF_PF_STS_AQ_READY |
+				  MVF_PF_STS_EQ_READY | MVF_PF_STS_FATAL, 0);
+}
+
+/* Program the admin queue registers for an empty queue; AQ disabled. */
+static void mvf_aq_program(struct mvf_pf *pf)
+{
+	memset(pf->sq, 0, MVF_AQ_ENTRIES * sizeof(*pf->sq));
+	memset(pf->cq, 0, MVF_AQ_ENTRIES * sizeof(*pf->cq));
+	pf->aq_tail = 0;
+	mvf_wr64(pf, MVF_PF_REG_AQ_SQ_LO, pf->sq_dma);
+	mvf_wr64(pf, MVF_PF_REG_AQ_CQ_LO, pf->cq_dma);
+	mvf_wr(pf, MVF_PF_REG_AQ_SIZE, MVF_AQ_ENTRIES);
+	mvf_wr(pf, MVF_PF_REG_AQ_TAIL, 0);
+}
+
+/*
+ * A freshly enabled admin queue starts at index 0 (the driver's CQ was
+ * cleared for a first pass with phase 1): check the device agrees.
+ */
+static int mvf_aq_check_empty(struct mvf_pf *pf)
+{
+	u32 head = mvf_rd(pf, MVF_PF_REG_AQ_HEAD);
+
+	if (head) {
+		dev_err(&pf->pdev->dev,
+			"admin queue enabled with head %u, expected 0\n", head);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Program the event queue registers for an empty queue; EQ disabled. */
+static void mvf_eq_program(struct mvf_pf *pf)
+{
+	memset(pf->eq, 0, MVF_EQ_ENTRIES * sizeof(*pf->eq));
+	pf->eq_head = 0;
+	mvf_wr64(pf, MVF_PF_REG_EQ_LO, pf->eq_dma);
+	mvf_wr(pf, MVF_PF_REG_EQ_SIZE, MVF_EQ_ENTRIES);
+	mvf_wr(pf, MVF_PF_REG_EQ_HEAD, 0);
+}
+
+/**
+ * mvf_queues_enable() - program and enable the admin and event queues
+ * @pf: the PF, freshly reset (mvf_hw_reset()) with both queues disabled;
+ *      the caller owns the queue registers and no event IRQ thread may run
+ *
+ * Clears the rings, programs their IOVAs and sizes, sets
+ * MVF_PF_CTRL_AQ_ENABLE | MVF_PF_CTRL_EQ_ENABLE and waits for both
+ * MVF_PF_STS_*_READY bits; both queues must then start at index 0
+ * (AQ_HEAD and EQ_TAIL read 0).
+ *
+ * Context: process context, sleeps up to MVF_HW_TIMEOUT_US.
+ * Return: 0, -ETIMEDOUT if the queues do not become ready, -EIO if the
+ * device rejects the configuration (MVF_PF_STS_FATAL) or does not start
+ * the queues at index 0.
+ */
+int mvf_queues_enable(struct mvf_pf *pf)
+{
+	u32 eq_tail;
+	int ret;
+
+	mvf_aq_program(pf);
+	mvf_eq_program(pf);
+	pf->ctrl = MVF_PF_CTRL_AQ_ENABLE | MVF_PF_CTRL_EQ_ENABLE;
+	mvf_wr(pf, MVF_REG_CTRL, pf->ctrl);
+	ret = mvf_hw_wait_status(pf, MVF_PF_STS_AQ_READY | MVF_PF_STS_EQ_READY,
+				 MVF_PF_STS_AQ_READY | MVF_PF_STS_EQ_READY);
+	if (ret)
+		return ret;
+	ret = mvf_aq_check_empty(pf);
+	if (ret)
+		return ret;
+	eq_tail = mvf_rd(pf, MVF_PF_REG_EQ_TAIL);
+	if (eq_tail) {
+		dev_err(&pf->pdev->dev,
+			"event queue enabled with tail %u, expected 0\n",
+			eq_tail);
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * mvf_queues_disable() - stop the device using the admin and event queues
+ * @pf: the PF; no command in flight (detached set, or probe error path)
+ *
+ * Clears both enable bits and waits for the device to report both queues
+ * not ready; if it does not, resets it with MVF_PF_CTRL_RESET.  After this
+ * the device no longer writes the rings, so they may be freed.
+ *
+ * Context: process context, sleeps up to 2 * MVF_HW_TIMEOUT_US.
+ */
+void mvf_queues_disable(struct mvf_pf *pf)
+{
+	pf->ctrl = 0;
+	mvf_wr(pf, MVF_REG_CTRL, 0);
+	if (mvf_hw_wait_status(pf, MVF_PF_STS_AQ_READY | MVF_PF_STS_EQ_READY,
+			       0))
+		mvf_hw_reset(pf);
+}
+
+/*
+ * Bring the admin queue back after a lost or bogus completion: disable
+ * it, wait until the device stops using it (so nothing it still had in
+ * hand can land in the CQ afterwards), clear and reprogram the rings and
+ * enable it again.  If the device does not cooperate, reset the whole PF
+ * queue state, event queue included.  If even that fails the admin queue
+ * is marked dead and later commands fail with -EIO.
+ */
+static void mvf_aq_recover(struct mvf_pf *pf)
+{
+	struct device *dev = &pf->pdev->dev;
+	int ret;
+
+	lockdep_assert_held(&pf->aq_lock);
+
+	pf->ctrl &= ~MVF_PF_CTRL_AQ_ENABLE;
+	mvf_wr(pf, MVF_REG_CTRL, pf->ctrl);
+	ret = mvf_hw_wait_status(pf, MVF_PF_STS_AQ_READY, 0);
+	if (!ret) {
+		mvf_aq_program(pf);
+		pf->ctrl |= MVF_PF_CTRL_AQ_ENABLE;
+		mvf_wr(pf, MVF_REG_CTRL, pf->ctrl);
+		ret = mvf_hw_wait_status(pf, MVF_PF_STS_AQ_READY,
+					 MVF_PF_STS_AQ_READY);
+		if (!ret)
+			ret = mvf_aq_check_empty(pf);
+		if (!ret) {
+			dev_info(dev, "admin queue recovered\n");
+			return;
+		}
+	}
+
+	dev_warn(dev, "admin queue did not restart, resetting PF queues\n");
+	/* The event IRQ thread owns eq_head: keep it out while we reset. */
+	disable_irq(pf->irq_eq);
+	ret = mvf_hw_reset(pf);
+	if (!ret)
+		ret = mvf_queues_enable(pf);
+	enable_irq(pf->irq_eq);
+	if (ret) {
+		dev_err(dev, "admin queue recovery failed (%d), queue disabled\n",
+			ret);
+		pf->aq_dead = true;
+		return;
+	}
+	dev_info(dev, "admin queue recovered by PF queue reset\n");
+}
+
+static bool mvf_aq_cpl_ready(struct mvf_pf *pf, u32 slot, u8 phase)
+{
+	return (READ_ONCE(pf->cq[slot].phase) & 1) == phase;
+}
+
+/* Sleep until CQ @slot carries @phase or the admin timeout expires. */
+static int mvf_aq_wait(struct mvf_pf *pf, u32 slot, u8 phase)
+{
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(mvf_adminq_timeout_ms());
+	long left;
+
+	for (;;) {
+		if (mvf_aq_cpl_ready(pf, slot, phase))
+			return 0;
+		left = (long)(deadline - jiffies);
+		if (left <= 0)
+			break;
+		/* Woken by any admin MSI-X: re-check our own slot. */
+		wait_for_completion_timeout(&pf->aq_done, left);
+	}
+	if (mvf_aq_cpl_ready(pf, slot, phase)) {
+		dev_warn_once(&pf->pdev->dev,
+			      "admin completion found without its MSI-X\n");
+		return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+/**
+ * mvf_aq_exec() - run one admin command and wait for its completion
+ * @pf: the PF
+ * @opcode: enum mvf_aq_opcode
+ * @vf_id: VF the command acts on (0 for IDENTIFY)
+ * @arg0: opcode-specific argument, CPU order
+ * @buf_len: bytes of the bounce buffer the command uses (the device
+ *           writes at most, or reads exactly, this many), at most
+ *           MVF_BOUNCE_SIZE; 0 for commands without a buffer
+ * @res: if not NULL, receives result0/result1 of a successful completion
+ *
+ * The caller has filled the bounce buffer (LOAD_CHUNK) and reads it back
+ * after the call (IDENTIFY, QUERY_SIZE, SAVE_CHUNK), all under aq_lock.
+ *
+ * Context: process context, sleeps; caller holds @pf->aq_lock.
+ * Return: 0 on MVF_AQ_STS_OK; the errno of the mvf_core.h table for other
+ * statuses; -ETIMEDOUT if no completion arrived within adminq_timeout_ms
+ * (the queue is then recovered); -EIO if the completion did not match the
+ * command or the admin queue could not be recovered earlier; -ENODEV if
+ * the PF was removed.
+ */
+int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
+		u32 buf_len, struct mvf_aq_result *res)
+{
+	struct device *dev = &pf->pdev->dev;
+	struct mvf_aq_cmd *cmd;
+	struct mvf_aq_cpl *cpl;
+	u32 idx, slot, cid;
+	u8 phase, status;
+	int ret;
+
+	lockdep_assert_held(&pf->aq_lock);
+
+	if (pf->detached)
+		return -ENODEV;
+	if (pf->aq_dead)
+		return -EIO;
+	if (WARN_ON_ONCE(buf_len > MVF_BOUNCE_SIZE))
+		return -EINVAL;
+
+	idx = pf->aq_tail;
+	slot = idx & (MVF_AQ_ENTRIES - 1);
+	phase = mvf_ring_phase(idx, MVF_AQ_ENTRIES);
+	cid = pf->aq_cid++;
+
+	cmd = &pf->sq[slot];
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->opcode = opcode;
+	cmd->vf_id = cpu_to_le16(vf_id);
+	cmd->cid = cpu_to_le32(cid);
+	cmd->arg0 = cpu_to_le32(arg0);
+	if (buf_len) {
+		cmd->buf_len = cpu_to_le32(buf_len);
+		cmd->buf_addr = cpu_to_le64(pf->bounce_dma);
+	}
+
+	reinit_completion(&pf->aq_done);
+	pf->aq_tail = idx + 1;
+	/* writel() orders the SQ entry and bounce buffer before the doorbell */
+	mvf_wr(pf, MVF_PF_REG_AQ_TAIL, pf->aq_tail);
+
+	ret = mvf_aq_wait(pf, slot, phase);
+	if (ret) {
+		dev_err(dev,
+			"admin command %s (0x%02x) for VF %u timed out after %u ms (status 0x%08x, head %u, tail %u)\n",
+			mvf_aq_opcode_name(opcode), opcode, vf_id,
+			mvf_adminq_timeout_ms(), mvf_rd(pf, MVF_REG_STATUS),
+			mvf_rd(pf, MVF_PF_REG_AQ_HEAD), pf->aq_tail);
+		mvf_aq_recover(pf);
+		return -ETIMEDOUT;
+	}
+
+	/* Read the entry only after seeing its phase. */
+	dma_rmb();
+	cpl = &pf->cq[slot];
+	if (le16_to_cpu(cpl->cid) != (u16)cid) {
+		dev_err(dev,
+			"admin command %s (0x%02x) for VF %u: completion cid 0x%04x, expected 0x%04x\n",
+			mvf_aq_opcode_name(opcode), opcode, vf_id,
+			le16_to_cpu(cpl->cid), (u16)cid);
+		mvf_aq_recover(pf);
+		return -EIO;
+	}
+
+	status = cpl->status;
+	ret = mvf_aq_status_to_errno(status);
+	if (ret) {
+		if (status == MVF_AQ_STS_DMA_ERR)
+			dev_err(dev,
+				"admin command %s (0x%02x) for VF %u: device DMA error\n",
+				mvf_aq_opcode_name(opcode), opcode, vf_id);
+		else
+			dev_dbg(dev,
+				"admin command %s (0x%02x) for VF %u: status %s (0x%02x) -> %d\n",
+				mvf_aq_opcode_name(opcode), opcode, vf_id,
+				mvf_aq_status_name(status), status, ret);
+		return ret;
+	}
+
+	if (res) {
+		res->result0 = le32_to_cpu(cpl->result0);
+		res->result1 = le32_to_cpu(cpl->result1);
+	}
+	return 0;
+}
+
+static irqreturn_t mvf_aq_irq(int irq, void *data)
+{
+	struct mvf_pf *pf = data;
+
+	complete(&pf->aq_done);
+	return IRQ_HANDLED;
+}
+
+static const char *mvf_event_name(u16 type)
+{
+	switch (type) {
+	case MVF_EVENT_INITIAL_CHANGED:	return "initial data changed";
+	case MVF_EVENT_TRACKER_ERROR:	return "dirty tracker error";
+	case MVF_EVENT_VF_RESET:	return "VF reset";
+	default:			return "unknown event";
+	}
+}
+
+static void mvf_eq_dispatch(struct mvf_pf *pf, const struct mvf_vf_event *ev)
+{
+	struct device *dev = &pf->pdev->dev;
+	struct mvf_vf_event_cb *cb;
+
+	dev_dbg(dev, "event %u: VF %u: %s (type 0x%x, data 0x%x)\n",
+		ev->seq, ev->vf_id, mvf_event_name(ev->type), ev->type,
+		ev->data);
+
+	if (ev->vf_id >= pf->num_vfs) {
+		dev_warn_ratelimited(dev, "event %u names VF %u of %u, dropped\n",
+				     ev->seq, ev->vf_id, pf->num_vfs);
+		return;
+	}
+
+	mutex_lock(&pf->event_lock);
+	cb = &pf->vf_event_cbs[ev->vf_id];
+	if (cb->fn)
+		cb->fn(cb->priv, ev);
+	mutex_unlock(&pf->event_lock);
+}
+
+/* Event queue IRQ thread: the only user of eq_head while the IRQ is on. */
+static irqreturn_t mvf_eq_thread(int irq, void *data)
+{
+	struct mvf_pf *pf = data;
+	u32 head = pf->eq_head;
+	struct mvf_vf_event ev;
+	struct mvf_event *e;
+
+	for (;;) {
+		e = &pf->eq[head & (MVF_EQ_ENTRIES - 1)];
+		if ((READ_ONCE(e->phase) & 1) !=
+		    mvf_ring_phase(head, MVF_EQ_ENTRIES))
+			break;
+		dma_rmb();
+		ev.type = le16_to_cpu(e->type);
+		ev.vf_id = le16_to_cpu(e->vf_id);
+		ev.data = le32_to_cpu(e->data);
+		ev.seq = le32_to_cpu(e->seq);
+		/* Hand the slot back before acting on the copy. */
+		head++;
+		pf->eq_head = head;
+		mvf_wr(pf, MVF_PF_REG_EQ_HEAD, head);
+		mvf_eq_dispatch(pf, &ev);
+	}
+	return IRQ_HANDLED;
+}
+
+/**
+ * mvf_aq_request_irqs() - install the admin and event queue MSI-X handlers
+ * @pf: the PF, with MVF_PF_MSIX_COUNT MSI-X vectors allocated
+ *
+ * The admin vector gets a hard IRQ handler that completes @pf->aq_done;
+ * the event vector gets a threaded handler that consumes the event ring.
+ *
+ * Context: process context, probe.
+ * Return: 0 or the errno of request_irq(); nothing stays requested on error.
+ */
+int mvf_aq_request_irqs(struct mvf_pf *pf)
+{
+	struct pci_dev *pdev = pf->pdev;
+	int ret;
+
+	pf->irq_aq = pci_irq_vector(pdev, MVF_PF_MSIX_ADMINQ);
+	if (pf->irq_aq < 0)
+		return pf->irq_aq;
+	pf->irq_eq = pci_irq_vector(pdev, MVF_PF_MSIX_EVENTQ);
+	if (pf->irq_eq < 0)
+		return pf->irq_eq;
+
+	snprintf(pf->irq_name_aq, sizeof(pf->irq_name_aq), "mvf-aq@%s",
+		 pci_name(pdev));
+	snprintf(pf->irq_name_eq, sizeof(pf->irq_name_eq), "mvf-eq@%s",
+		 pci_name(pdev));
+
+	ret = request_irq(pf->irq_aq, mvf_aq_irq, 0, pf->irq_name_aq, pf);
+	if (ret)
+		return ret;
+	ret = request_threaded_irq(pf->irq_eq, NULL, mvf_eq_thread,
+				   IRQF_ONESHOT, pf->irq_name_eq, pf);
+	if (ret) {
+		free_irq(pf->irq_aq, pf);
+		return ret;
+	}
+	return 0;
+}
+
+/**
+ * mvf_aq_free_irqs() - remove the handlers mvf_aq_request_irqs() installed
+ * @pf: the PF
+ *
+ * Waits for running handlers, including an event callback, to return.
+ *
+ * Context: process context; must not hold @pf->event_lock.
+ */
+void mvf_aq_free_irqs(struct mvf_pf *pf)
+{
+	free_irq(pf->irq_eq, pf);
+	free_irq(pf->irq_aq, pf);
+}
+
+/**
+ * mvf_pf_set_vf_event_handler() - set or clear a VF's event callback
+ * @pf: the PF
+ * @vf_id: the VF, < @pf->num_vfs
+ * @fn: callback, or NULL to clear; see struct mvf_vf_event_cb
+ * @priv: passed to @fn
+ *
+ * Internal hook for a later per-VF event API (not exported yet).  Once
+ * this returns after clearing, @fn is no longer running and will not be
+ * called again.
+ *
+ * Context: process context; sleeps on @pf->event_lock, so it must not be
+ * called from an event callback.
+ * Return: 0, -ENODEV if @vf_id is out of range, -EBUSY if a callback is
+ * already set.
+ */
+int mvf_pf_set_vf_event_handler(struct mvf_pf *pf, u16 vf_id,
+				void (*fn)(void *priv,
+					   const struct mvf_vf_event *ev),
+				void *priv)
+{
+	struct mvf_vf_event_cb *cb;
+	int ret = 0;
+
+	if (vf_id >= pf->num_vfs)
+		return -ENODEV;
+
+	mutex_lock(&pf->event_lock);
+	cb = &pf->vf_event_cbs[vf_id];
+	if (fn && cb->fn) {
+		ret = -EBUSY;
+	} else {
+		cb->fn = fn;
+		cb->priv = fn ? priv : NULL;
+	}
+	mutex_unlock(&pf->event_lock);
+	return ret;
+}

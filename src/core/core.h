@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mvf_core.ko internals: the PF, its admin queue and its event queue.
+ * Not seen by mvf_vfio_pci.ko, which only knows include/mvf/mvf_core.h.
+ */
+#ifndef _MVF_CORE_INTERNAL_H
+#define _MVF_CORE_INTERNAL_H
+
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/types.h>
+
+#include "mvf_core.h"
+
+#define MVF_AQ_ENTRIES		64	/* admin queue SQ and CQ entries */
+#define MVF_EQ_ENTRIES		64	/* event queue entries */
+#define MVF_BOUNCE_SIZE		SZ_256K	/* SAVE/LOAD chunk bounce buffer */
+#define MVF_MAX_VFS		256	/* the vendor cap's vf_index is a u8 */
+#define MVF_HW_POLL_US		100	/* register poll interval */
+#define MVF_HW_TIMEOUT_US	(1000 * USEC_PER_MSEC)	/* enable/reset */
+
+/**
+ * struct mvf_vf_event - one device event, CPU byte order
+ * @type: enum mvf_event_type
+ * @vf_id: VF the event concerns, < the PF's num_vfs
+ * @data: event-specific data
+ * @seq: the device's event sequence number
+ */
+struct mvf_vf_event {
+	u16 type;
+	u16 vf_id;
+	u32 data;
+	u32 seq;
+};
+
+/**
+ * struct mvf_vf_event_cb - per-VF event callback (internal hook)
+ * @fn: called from the event queue's IRQ thread (process context, may
+ *      sleep briefly) with mvf_pf.event_lock held; must not call
+ *      mvf_pf_set_vf_event_handler() nor issue admin commands (admin
+ *      queue recovery waits for this thread with aq_lock held): defer
+ *      such work to a workqueue
+ * @priv: passed to @fn
+ */
+struct mvf_vf_event_cb {
+	void (*fn)(void *priv, const struct mvf_vf_event *ev);
+	void *priv;
+};
+
+/**
+ * struct mvf_pf - one bound PF
+ * @kref: references: one from probe (dropped by remove), one per
+ *        mvf_pf_get_by_vf(); the last mvf_pf_put() frees the struct
+ * @node: entry in the PF registry, under mvf_pf_list_lock; linked only
+ *        while the PF is bound and fully set up
+ * @pdev: the PF, with a reference held for the struct's lifetime
+ * @bar: BAR0 registers; NULL once detached
+ * @serial: PF serial (MVF_PF_REG_SERIAL_*, checked against IDENTIFY)
+ * @num_vfs: VFs the PF owns
+ * @devmem_size: device memory of each VF, bytes (IDENTIFY)
+ * @img_version: newest image version the device supports (IDENTIFY)
+ * @max_chunk: largest SAVE/LOAD chunk we send, bytes: the smaller of the
+ *             bounce buffer and IDENTIFY's max_chunk; constant once probed
+ * @ctrl: shadow of MVF_REG_CTRL as last written, under @aq_lock
+ *
+ * @aq_lock: the admin queue mutex. Protects: @detached, @aq_dead, the SQ
+ *           and CQ rings and @aq_tail, @aq_cid, @aq_done's reuse, the
+ *           bounce buffer contents, @ctrl and every register write that
+ *           (re)programs the admin queue. One command is in flight at a
+ *           time, and only while this is held.
+ * @detached: set by remove or shutdown under @aq_lock; every later API
+ *            call on this PF fails with -ENODEV
+ * @aq_dead: queue recovery failed; commands fail with -EIO
+ * @sq: admin submission ring, MVF_AQ_ENTRIES entries, coherent DMA
+ * @sq_dma: IOVA of @sq
+ * @cq: admin completion ring, MVF_AQ_ENTRIES entries, coherent DMA
+ * @cq_dma: IOVA of @cq
+ * @aq_tail: free-running producer index of the next command; restarts at
+ *           0 whenever the admin queue is (re)enabled
+ * @aq_cid: free-running command identifier, never reset, so a stale
+ *          completion of an older queue incarnation cannot match
+ * @aq_done: completed by the admin MSI-X handler; the waiter then checks
+ *           the CQ phase of its own slot
+ * @bounce: DMA bounce buffer for IDENTIFY, QUERY_SIZE, SAVE/LOAD chunks
+ * @bounce_dma: IOVA of @bounce
+ *
+ * @eq: event ring, MVF_EQ_ENTRIES entries, coherent DMA
+ * @eq_dma: IOVA of @eq
+ * @eq_head: free-running consumer index; touched only by the event IRQ
+ *           thread, or with that IRQ disabled (probe, full reset)
+ * @event_lock: protects @vf_event_cbs and serialises callbacks against
+ *              (un)registration
+ * @vf_event_cbs: @num_vfs per-VF event callbacks
+ *
+ * @irq_aq: Linux IRQ of MVF_PF_MSIX_ADMINQ
+ * @irq_eq: Linux IRQ of MVF_PF_MSIX_EVENTQ
+ * @irq_name_aq: name given to request_irq() for @irq_aq
+ * @irq_name_eq: name given to request_irq() for @irq_eq
+ */
+struct mvf_pf {
+	struct kref kref;
+	struct list_head node;
+	struct pci_dev *pdev;
+	void __iomem *bar;
+
+	u64 serial;
+	u32 num_vfs;
+	u64 devmem_size;
+	u32 img_version;
+	size_t max_chunk;
+	u32 ctrl;
+
+	struct mutex aq_lock;		/* the admin queue mutex, see above */
+	bool detached;
+	bool aq_dead;
+	struct mvf_aq_cmd *sq;
+	dma_addr_t sq_dma;
+	struct mvf_aq_cpl *cq;
+	dma_addr_t cq_dma;
+	u32 aq_tail;
+	u32 aq_cid;
+	struct completion aq_done;
+	void *bounce;
+	dma_addr_t bounce_dma;
+
+	struct mvf_event *eq;
+	dma_addr_t eq_dma;
+	u32 eq_head;
+	struct mutex event_lock;	/* protects vf_event_cbs */
+	struct mvf_vf_event_cb *vf_event_cbs;
+
+	int irq_aq;
+	int irq_eq;
+	char irq_name_aq[32];
+	char irq_name_eq[32];
+};
+
+/**
+ * struct mvf_aq_result - opcode-specific completion results, CPU order
+ * @result0: struct mvf_aq_cpl.result0
+ * @result1: struct mvf_aq_cpl.result1
+ */
+struct mvf_aq_result {
+	u32 result0;
+	u32 result1;
+};
+
+/*
+ * kzalloc_obj() is new in 7.0; on older kernels (6.12 LTS) fall back to
+ * the equivalent kzalloc().  Detected by the macro, not by version.
+ */
+#ifndef kzalloc_obj
+#define kzalloc_obj(P, GFP)	kzalloc(sizeof(P), GFP)
+#endif
+
+/* adminq.c */
+int mvf_aq_alloc(struct mvf_pf *pf);
+void mvf_aq_free(struct mvf_pf *pf);
+int mvf_aq_request_irqs(struct mvf_pf *pf);
+void mvf_aq_free_irqs(struct mvf_pf *pf);
+int mvf_hw_reset(struct mvf_pf *pf);
+int mvf_queues_enable(struct mvf_pf *pf);
+void mvf_queues_disable(struct mvf_pf *pf);
+int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
+		u32 buf_len, struct mvf_aq_result *res);
+const char *mvf_aq_opcode_name(u8 opcode);
+int mvf_pf_set_vf_event_handler(struct mvf_pf *pf, u16 vf_id,
+				void (*fn)(void *priv,
+					   const struct mvf_vf_event *ev),
+				void *priv);
+
+/* main.c */
+unsigned int mvf_adminq_timeout_ms(void);
+
+#endif /* _MVF_CORE_INTERNAL_H */

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mvf_core: PCI driver for the mvf PF.
+ *
+ * Binds the PF, sets up its admin and event queues (adminq.c), keeps a
+ * registry of bound PFs so that a VF driver can find the PF of its VF
+ * through the VF's vendor capability, and exports the VF command API
+ * (vf_api.c) to mvf_vfio_pci.ko.
+ */
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/io.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "core.h"
+
+static unsigned int adminq_timeout_ms = 10000;
+module_param(adminq_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(adminq_timeout_ms,
+		 "Admin command completion timeout in milliseconds (default 10000, minimum 1)");
+
+/**
+ * mvf_adminq_timeout_ms() - current admin command timeout
+ *
+ * Context: any.
+ * Return: the adminq_timeout_ms module parameter in milliseconds, at
+ * least 1.
+ */
+unsigned int mvf_adminq_timeout_ms(void)
+{
+	return max(READ_ONCE(adminq_timeout_ms), 1U);
+}
+
+/*
+ * The PF registry: every PF that is bound and fully set up.  The mutex
+ * protects the list and makes "find by serial + kref_get" atomic against
+ * remove's list_del, so a PF found here always has a live reference.
+ */
+static LIST_HEAD(mvf_pf_list);
+static DEFINE_MUTEX(mvf_pf_list_lock);
+
+/* Contents of a function's MVF_VCAP_TYPE_LINK vendor capability. */
+struct mvf_vcap {
+	u8 role;
+	u8 vf_index;
+	u16 num_vfs;
+	u64 serial;
+};
+
+/*
+ * Find and read the link capability of @pdev.  Other vendor capabilities
+ * (wrong length or type) are skipped.  Return: 0, or -ENODEV if there is
+ * none or it is malformed (bad version, bad role, config read failure).
+ */
+static int mvf_read_vcap(struct pci_dev *pdev, struct mvf_vcap *vcap)
+{
+	u32 lo, hi, version;
+	u8 len, type;
+	int pos;
+
+	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
+	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
+		if (pci_read_config_byte(pdev, pos + PCI_CAP_FLAGS, &len) ||
+		    pci_read_config_byte(pdev, pos + MVF_VCAP_TYPE, &type))
+			return -ENODEV;
+		if (len == MVF_VCAP_LEN && type == MVF_VCAP_TYPE_LINK)
+			break;
+	}
+	if (!pos) {
+		pci_dbg(pdev, "no mvf link capability\n");
+		return -ENODEV;
+	}
+
+	if (pci_read_config_byte(pdev, pos + MVF_VCAP_ROLE, &vcap->role) ||
+	    pci_read_config_byte(pdev, pos + MVF_VCAP_VF_INDEX,
+				 &vcap->vf_index) ||
+	    pci_read_config_word(pdev, pos + MVF_VCAP_NUM_VFS,
+				 &vcap->num_vfs) ||
+	    pci_read_config_dword(pdev, pos + MVF_VCAP_SERIAL_LO, &lo) ||
+	    pci_read_config_dword(pdev, pos + MVF_VCAP_SERIAL_HI, &hi) ||
+	    pci_read_config_dword(pdev, pos + MVF_VCAP_VERSION, &version))
+		return -ENODEV;
+
+	if (version != MVF_VCAP_VERSION_1) {
+		pci_warn(pdev, "mvf link capability version 0x%x unsupported\n",
+			 version);
+		return -ENODEV;
+	}
+	if (vcap->role != MVF_VCAP_ROLE_PF && vcap->role != MVF_VCAP_ROLE_VF) {
+		pci_warn(pdev, "mvf link capability: bad role %u\n",
+			 vcap->role);
+		return -ENODEV;
+	}
+	vcap->serial = (u64)hi << 32 | lo;
+	return 0;
+}
+
+/**
+ * mvf_pf_get_by_vf() - find and reference the PF that owns a VF
+ * @vf: the VF's PCI device
+ * @vf_id: on success, the VF's index on its PF (0-based); the value to
+ *         pass as vf_id to the mvf_vf_*() commands
+ *
+ * Reads the MVF_VCAP_TYPE_LINK vendor capability of @vf (role VF, version
+ * MVF_VCAP_VERSION_1), looks up the bound PF with the serial it names and
+ * checks the VF index against the PF's VF count.
+ *
+ * Context: process context (takes a mutex); typically VF probe.
+ * Return: the PF with a reference the caller drops with mvf_pf_put();
+ * ERR_PTR(-ENODEV) if @vf is not an mvf VF (other vendor, capability
+ * missing or malformed, index beyond the PF's num_vfs);
+ * ERR_PTR(-EPROBE_DEFER) if no PF with that serial is bound (yet).
+ */
+struct mvf_pf *mvf_pf_get_by_vf(struct pci_dev *vf, u16 *vf_id)
+{
+	struct mvf_pf *pf, *found = NULL;
+	struct mvf_vcap vcap;
+	int ret;
+
+	if (vf->vendor != MVF_PCI_VENDOR_ID)
+		return ERR_PTR(-ENODEV);
+	ret = mvf_read_vcap(vf, &vcap);
+	if (ret)
+		return ERR_PTR(ret);
+	if (vcap.role != MVF_VCAP_ROLE_VF) {
+		pci_warn(vf, "mvf link capability: role %u is not a VF\n",
+			 vcap.role);
+		return ERR_PTR(-ENODEV);
+	}
+
+	mutex_lock(&mvf_pf_list_lock);
+	list_for_each_entry(pf, &mvf_pf_list, node) {
+		if (pf->serial == vcap.serial) {
+			found = pf;
+			break;
+		}
+	}
+	if (!found) {
+		mutex_unlock(&mvf_pf_list_lock);
+		pci_dbg(vf, "PF serial %016llx not bound yet\n", vcap.serial);
+		return ERR_PTR(-EPROBE_DEFER);
+	}
+	if (vcap.vf_index >= found->num_vfs) {
+		mutex_unlock(&mvf_pf_list_lock);
+		pci_warn(vf, "VF index %u beyond PF %s's %u VFs\n",
+			 vcap.vf_index, pci_name(found->pdev), found->num_vfs);
+		return ERR_PTR(-ENODEV);
+	}
+	kref_get(&found->kref);
+	mutex_unlock(&mvf_pf_list_lock);
+
+	*vf_id = vcap.vf_index;
+	return found;
+}
+EXPORT_SYMBOL_GPL(mvf_pf_get_by_vf);
+
+static void mvf_pf_release(struct kref *kref)
+{
+	struct mvf_pf *pf = container_of(kref, struct mvf_pf, kref);
+
+	mutex_destroy(&pf->event_lock);
+	mutex_destroy(&pf->aq_lock);
+	kfree(pf->vf_event_cbs);
+	pci_dev_put(pf->pdev);
+	kfree(pf);
+}
+
+/**
+ * mvf_pf_put() - drop a reference taken by mvf_pf_get_by_vf()
+ * @pf: the PF, or NULL (no-op)
+ *
+ * The struct is freed when the last reference goes, which may be after
+ * the PF was removed.  The caller must have unregistered any event
+ * callback and must not use @pf afterwards.
+ *
+ * Context: process context (the final put releases the PF's pci_dev);
+ * normally VF remove.
+ */
+void mvf_pf_put(struct mvf_pf *pf)
+{
+	if (pf)
+		kref_put(&pf->kref, mvf_pf_release);
+}
+EXPORT_SYMBOL_GPL(mvf_pf_put);
+
+/**
+ * mvf_pf_max_chunk() - largest SAVE/LOAD chunk the PF moves per command
+ * @pf: the PF, referenced
+ *
+ * The value is fixed when the PF is probed: the smaller of the core's
+ * DMA bounce buffer (256 KiB) and the device's IDENTIFY max_chunk.  It
+ * does not change on remove (commands then fail with -ENODEV).
+ *
+ * Context: any.
+ * Return: bytes, > 0.
+ */
+size_t mvf_pf_max_chunk(struct mvf_pf *pf)
+{
+	return pf->max_chunk;
+}
+EXPORT_SYMBOL_GPL(mvf_pf_max_chunk);
+
+/* IDENTIFY the device and check it agrees with its registers. */
+static int mvf_pf_identify(struct mvf_pf *pf)
+{
+	struct device *dev = &pf->pdev->dev;
+	struct mvf_identify id;
+	u32 max_chunk;
+	int ret;
+
+	mutex_lock(&pf->aq_lock);
+	ret = mvf_aq_exec(pf, MVF_AQ_OP_IDENTIFY, 0, 0, sizeof(id), NULL);
+	if (!ret)
+		memcpy(&id, pf->bounce, sizeof(id));
+	mutex_unlock(&pf->aq_lock);
+	if (ret) {
+		dev_err(dev, "IDENTIFY failed: %d\n", ret);
+		return ret;
+	}
+
+	if (le32_to_cpu(id.magic) != MVF_IDENTIFY_MAGIC) {
+		dev_err(dev, "IDENTIFY: bad magic 0x%08x\n",
+			le32_to_cpu(id.magic));
+		return -EIO;
+	}
+	if (le32_to_cpu(id.dev_version) >> 16 != MVF_DEV_VERSION >> 16) {
+		dev_err(dev, "IDENTIFY: device version 0x%08x unsupported\n",
+			le32_to_cpu(id.dev_version));
+		return -EOPNOTSUPP;
+	}
+	if (le64_to_cpu(id.serial) != pf->serial ||
+	    le32_to_cpu(id.num_vfs) != pf->num_vfs) {
+		dev_err(dev,
+			"IDENTIFY: serial %016llx/%u VFs disagree with registers %016llx/%u VFs\n",
+			le64_to_cpu(id.serial), le32_to_cpu(id.num_vfs),
+			pf->serial, pf->num_vfs);
+		return -EIO;
+	}
+	max_chunk = le32_to_cpu(id.max_chunk);
+	if (!max_chunk) {
+		dev_err(dev, "IDENTIFY: max_chunk is 0\n");
+		return -EIO;
+	}
+	pf->max_chunk = min_t(size_t, max_chunk, MVF_BOUNCE_SIZE);
+	pf->devmem_size = le64_to_cpu(id.devmem_size);
+	pf->img_version = le32_to_cpu(id.img_version);
+	return 0;
+}
+
+/* A link capability on the PF is optional; if present it must agree. */
+static int mvf_pf_check_own_vcap(struct mvf_pf *pf)
+{
+	struct mvf_vcap vcap;
+
+	if (mvf_read_vcap(pf->pdev, &vcap))
+		return 0;
+	if (vcap.role != MVF_VCAP_ROLE_PF || vcap.serial != pf->serial ||
+	    vcap.num_vfs != pf->num_vfs) {
+		dev_err(&pf->pdev->dev,
+			"link capability (role %u, serial %016llx, %u VFs) disagrees with registers\n",
+			vcap.role, vcap.serial, vcap.num_vfs);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Add @pf to the registry unless a PF with its serial is already there. */
+static int mvf_pf_register(struct mvf_pf *pf)
+{
+	struct mvf_pf *other;
+	int ret = 0;
+
+	mutex_lock(&mvf_pf_list_lock);
+	list_for_each_entry(other, &mvf_pf_list, node) {
+		if (other->serial == pf->serial) {
+			dev_err(&pf->pdev->dev,
+				"serial %016llx already used by PF %s\n",
+				pf->serial, pci_name(other->pdev));
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	list_add_tail(&pf->node, &mvf_pf_list);
+out:
+	mutex_unlock(&mvf_pf_list_lock);
+	return ret;
+}
+
+static void mvf_pf_unregister(struct mvf_pf *pf)
+{
+	mutex_lock(&mvf_pf_list_lock);
+	list_del_init(&pf->node);
+	mutex_unlock(&mvf_pf_list_lock);
+}
+
+/* Check identification registers; read serial and VF count. */
+static int mvf_pf_check_regs(struct mvf_pf *pf)
+{
+	struct device *dev = &pf->pdev->dev;
+	u32 id, version, caps;
+
+	id = readl(pf->bar + MVF_REG_ID);
+	version = readl(pf->bar + MVF_REG_VERSION);
+	caps = readl(pf->bar + MVF_REG_CAPS);
+	if (id != MVF_ID_PF) {
+		dev_err(dev, "bad ID register 0x%08x, expected 0x%08x\n", id,
+			MVF_ID_PF);
+		return -ENODEV;
+	}
+	if (version >> 16 != MVF_DEV_VERSION >> 16) {
+		dev_err(dev, "device version 0x%08x unsupported (driver 0x%08x)\n",
+			version, MVF_DEV_VERSION);
+		return -ENODEV;
+	}
+	if ((caps & (MVF_PF_CAP_ADMINQ | MVF_PF_CAP_EVENTQ)) !=
+	    (MVF_PF_CAP_ADMINQ | MVF_PF_CAP_EVENTQ)) {
+		dev_err(dev, "device lacks admin/event queue (caps 0x%08x)\n",
+			caps);
+		return -ENODEV;
+	}
+
+	pf->serial = (u64)readl(pf->bar + MVF_PF_REG_SERIAL_HI) << 32 |
+		     readl(pf->bar + MVF_PF_REG_SERIAL_LO);
+	pf->num_vfs = readl(pf->bar + MVF_PF_REG_NUM_VFS);
+	if (pf->num_vfs > MVF_MAX_VFS) {
+		dev_err(dev, "device claims %u VFs, at most %u supported\n",
+			pf->num_vfs, MVF_MAX_VFS);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct device *dev = &pdev->dev;
+	struct mvf_pf *pf;
+	int ret;
+
+	pf = kzalloc_obj(*pf, GFP_KERNEL);
+	if (!pf)
+		return -ENOMEM;
+	kref_init(&pf->kref);
+	INIT_LIST_HEAD(&pf->node);
+	mutex_init(&pf->aq_lock);
+	mutex_init(&pf->event_lock);
+	init_completion(&pf->aq_done);
+	pf->pdev = pci_dev_get(pdev);
+
+	ret = pci_enable_device_mem(pdev);
+	if (ret) {
+		dev_err(dev, "cannot enable device: %d\n", ret);
+		goto err_put;
+	}
+	ret = pci_request_regions(pdev, KBUILD_MODNAME);
+	if (ret) {
+		dev_err(dev, "cannot request regions: %d\n", ret);
+		goto err_disable;
+	}
+	if (pci_resource_len(pdev, MVF_BAR_REGS) < MVF_BAR_SIZE ||
+	    !(pci_resource_flags(pdev, MVF_BAR_REGS) & IORESOURCE_MEM)) {
+		dev_err(dev, "BAR%d is not a %u byte memory BAR\n",
+			MVF_BAR_REGS, MVF_BAR_SIZE);
+		ret = -ENODEV;
+		goto err_regions;
+	}
+	pf->bar = pci_iomap(pdev, MVF_BAR_REGS, MVF_BAR_SIZE);
+	if (!pf->bar) {
+		ret = -ENOMEM;
+		goto err_regions;
+	}
+
+	ret = mvf_pf_check_regs(pf);
+	if (ret)
+		goto err_unmap;
+	ret = mvf_pf_check_own_vcap(pf);
+	if (ret)
+		goto err_unmap;
+
+	pf->vf_event_cbs = kcalloc(max(pf->num_vfs, 1U),
+				   sizeof(*pf->vf_event_cbs), GFP_KERNEL);
+	if (!pf->vf_event_cbs) {
+		ret = -ENOMEM;
+		goto err_unmap;
+	}
+
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret) {
+		dev_err(dev, "no 64-bit DMA: %d\n", ret);
+		goto err_unmap;
+	}
+	pci_set_master(pdev);
+
+	/* Start from a known state whatever a previous driver left. */
+	ret = mvf_hw_reset(pf);
+	if (ret)
+		goto err_master;
+
+	ret = pci_alloc_irq_vectors(pdev, MVF_PF_MSIX_COUNT, MVF_PF_MSIX_COUNT,
+				    PCI_IRQ_MSIX);
+	if (ret < 0) {
+		dev_err(dev, "cannot allocate %d MSI-X vectors: %d\n",
+			MVF_PF_MSIX_COUNT, ret);
+		goto err_master;
+	}
+
+	ret = mvf_aq_alloc(pf);
+	if (ret)
+		goto err_vectors;
+	ret = mvf_aq_request_irqs(pf);
+	if (ret) {
+		dev_err(dev, "cannot request IRQs: %d\n", ret);
+		goto err_free_dma;
+	}
+	ret = mvf_queues_enable(pf);
+	if (ret) {
+		dev_err(dev, "cannot enable admin/event queues: %d\n", ret);
+		goto err_disable_queues;
+	}
+
+	ret = mvf_pf_identify(pf);
+	if (ret)
+		goto err_disable_queues;
+
+	ret = mvf_pf_register(pf);
+	if (ret)
+		goto err_disable_queues;
+	pci_set_drvdata(pdev, pf);
+
+	dev_info(dev,
+		 "mvf PF serial %016llx: %u VFs, %llu MiB device memory per VF, image v%u, chunk %zu bytes\n",
+		 pf->serial, pf->num_vfs, pf->devmem_size >> 20,
+		 pf->img_version, pf->max_chunk);
+	return 0;
+
+err_disable_queues:
+	mvf_queues_disable(pf);
+	mvf_aq_free_irqs(pf);
+err_free_dma:
+	mvf_aq_free(pf);
+err_vectors:
+	pci_free_irq_vectors(pdev);
+err_master:
+	pci_clear_master(pdev);
+err_unmap:
+	pci_iounmap(pdev, pf->bar);
+	pf->bar = NULL;
+err_regions:
+	pci_release_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+err_put:
+	mvf_pf_put(pf);
+	return ret;
+}
+
+static void mvf_remove(struct pci_dev *pdev)
+{
+	struct mvf_pf *pf = pci_get_drvdata(pdev);
+
+	/* No new mvf_pf_get_by_vf() finds it ... */
+	mvf_pf_unregister(pf);
+
+	/* ... and, once the command in flight is done, none may start. */
+	mutex_lock(&pf->aq_lock);
+	pf->detached = true;
+	mutex_unlock(&pf->aq_lock);
+
+	mvf_queues_disable(pf);
+	mvf_aq_free_irqs(pf);
+	mvf_aq_free(pf);
+	pci_free_irq_vectors(pdev);
+	pci_clear_master(pdev);
+	pci_iounmap(pdev, pf->bar);
+	pf->bar = NULL;
+	pci_release_regions(pdev);
+	pci_disable_device(pdev);
+	pci_set_drvdata(pdev, NULL);
+
+	dev_info(&pdev->dev, "mvf PF serial %016llx removed\n", pf->serial);
+	mvf_pf_put(pf);
+}
+
+/*
+ * Reboot/kexec: stop the device writing the admin and event rings, which
+ * the next kernel may reuse.  Later commands fail with -ENODEV.
+ */
+static void mvf_shutdown(struct pci_dev *pdev)
+{
+	struct mvf_pf *pf = pci_get_drvdata(pdev);
+
+	mutex_lock(&pf->aq_lock);
+	pf->detached = true;
+	mutex_unlock(&pf->aq_lock);
+	mvf_queues_disable(pf);
+	pci_clear_master(pdev);
+	dev_dbg(&pdev->dev, "shutdown: admin and event queues disabled\n");
+}
+
+static const struct pci_device_id mvf_pci_ids[] = {
+	{ PCI_DEVICE(MVF_PCI_VENDOR_ID, MVF_PCI_DEVICE_PF) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, mvf_pci_ids);
+
+static struct pci_driver mvf_pci_driver = {
+	.name		= KBUILD_MODNAME,
+	.id_table	= mvf_pci_ids,
+	.probe		= mvf_probe,
+	.remove		= mvf_remove,
+	.shutdown	= mvf_shutdown,
+};
+module_pci_driver(mvf_pci_driver);
+
+MODULE_DESCRIPTION("mvf PF core driver: admin queue and VF migration commands");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mvf_core: the VF migration command API exported to mvf_vfio_pci.ko.
+ *
+ * Each function issues one admin command for one VF on the VF's PF and
+ * waits for it.  Values cross the device boundary little-endian and are
+ * converted here; data moves through the PF's coherent DMA bounce buffer,
+ * so callers pass ordinary kernel buffers and never see an IOVA.
+ *
+ * Errors common to every command (status -> errno table: mvf_core.h):
+ *   -ENODEV     @vf_id is not one of the PF's VFs, or the PF was removed
+ *   -ETIMEDOUT  no completion within adminq_timeout_ms (queue recovered)
+ *   -EIO        device DMA error, a bogus completion, or an admin queue
+ *               that could not be recovered after an earlier failure
+ *   -EBUSY      the VF's state or an open session forbids the command
+ * plus the command-specific ones documented below.
+ *
+ * Locking: every function takes the PF's admin queue mutex (aq_lock) for
+ * the whole command, so commands of all VFs of a PF run one at a time.
+ * Callers must hold no mvf_core lock and must be able to sleep.
+ */
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/string.h>
+
+#include "core.h"
+
+/* Run a command that moves no data. */
+static int mvf_vf_simple_cmd(struct mvf_pf *pf, u8 opcode, u16 vf_id,
+			     u32 arg0)
+{
+	int ret;
+
+	if (vf_id >= pf->num_vfs)
+		return -ENODEV;
+
+	mutex_lock(&pf->aq_lock);
+	ret = mvf_aq_exec(pf, opcode, vf_id, arg0, 0, NULL);
+	mutex_unlock(&pf->aq_lock);
+	return ret;
+}
+
+/**
+ * mvf_vf_suspend() - quiesce or stop a VF (VF_SUSPEND)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @type: MVF_SUSPEND_P2P (RUNNING -> QUIESCED: no new DMA or interrupts,
+ *        doorbells latched) or MVF_SUSPEND_FULL (QUIESCED -> STOPPED)
+ *
+ * Suspending to the state the VF is already in succeeds.
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -EBUSY if the step is not allowed from the VF's state
+ * (MVF_AQ_STS_BAD_STATE); -EINVAL for an unknown @type; or a common error
+ * (see the top of this file).
+ */
+int mvf_vf_suspend(struct mvf_pf *pf, u16 vf_id, u32 type)
+{
+	return mvf_vf_simple_cmd(pf, MVF_AQ_OP_VF_SUSPEND, vf_id, type);
+}
+EXPORT_SYMBOL_GPL(mvf_vf_suspend);
+
+/**
+ * mvf_vf_resume() - restart a VF one step (VF_RESUME)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @type: MVF_SUSPEND_FULL (STOPPED -> QUIESCED) or MVF_SUSPEND_P2P
+ *        (QUIESCED -> RUNNING; latched doorbells then run)
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -EBUSY if the step is not allowed from the VF's state;
+ * -EINVAL for an unknown @type; or a common error.
+ */
+int mvf_vf_resume(struct mvf_pf *pf, u16 vf_id, u32 type)
+{
+	return mvf_vf_simple_cmd(pf, MVF_AQ_OP_VF_RESUME, vf_id, type);
+}
+EXPORT_SYMBOL_GPL(mvf_vf_resume);
+
+/**
+ * mvf_vf_query_size() - read a VF's migration state sizes (VF_QUERY_SIZE)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @sizes: receives, in bytes and CPU order, what an immediate STOP_COPY
+ *         save would stream and, inside a PRECOPY session, the initial
+ *         and dirty bytes not yet streamed (0 otherwise); written only on
+ *         success
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0 or a common error.
+ */
+int mvf_vf_query_size(struct mvf_pf *pf, u16 vf_id,
+		      struct mvf_vf_sizes *sizes)
+{
+	struct mvf_state_size st;
+	int ret;
+
+	if (vf_id >= pf->num_vfs)
+		return -ENODEV;
+
+	mutex_lock(&pf->aq_lock);
+	ret = mvf_aq_exec(pf, MVF_AQ_OP_VF_QUERY_SIZE, vf_id, 0, sizeof(st),
+			  NULL);
+	if (!ret)
+		memcpy(&st, pf->bounce, sizeof(st));
+	mutex_unlock(&pf->aq_lock);
+	if (ret)
+		return ret;
+
+	sizes->stop_copy_bytes = le64_to_cpu(st.stop_copy_bytes);
+	sizes->initial_bytes = le64_to_cpu(st.initial_bytes);
+	sizes->dirty_bytes = le64_to_cpu(st.dirty_bytes);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mvf_vf_query_size);
+
+/**
+ * mvf_vf_save_start() - open a save session on a VF (SAVE_START)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @mode: MVF_SAVE_MODE_STOP_COPY (VF must be STOPPED) or
+ *        MVF_SAVE_MODE_PRECOPY (any state)
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -EBUSY if a session is already open or STOP_COPY is asked
+ * of a VF that is not STOPPED; -EINVAL for an unknown @mode; or a common
+ * error.
+ */
+int mvf_vf_save_start(struct mvf_pf *pf, u16 vf_id, u32 mode)
+{
+	return mvf_vf_simple_cmd(pf, MVF_AQ_OP_SAVE_START, vf_id, mode);
+}
+EXPORT_SYMBOL_GPL(mvf_vf_save_start);
+
+/**
+ * mvf_vf_save_chunk() - read the next bytes of a VF's state image
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @buf: kernel buffer (not __user) receiving the image bytes
+ * @len: bytes available at @buf, > 0; at most mvf_pf_max_chunk() of
+ *       them are used per call
+ * @flags: on success, the completion's MVF_SAVE_F_* flags:
+ *         MVF_SAVE_F_END once the trailer has been returned (the stream
+ *         is complete), MVF_SAVE_F_EMPTY if a PRECOPY session has no data
+ *         for now
+ *
+ * Issues SAVE_CHUNK with min(@len, mvf_pf_max_chunk()) bytes of the bounce
+ * buffer and copies what the device wrote to @buf.
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: bytes copied to @buf (0..min(@len, mvf_pf_max_chunk()); 0 with
+ * MVF_SAVE_F_END or MVF_SAVE_F_EMPTY); -EINVAL if @len is 0; -ENOENT if no
+ * save session is open; -EIO also if the device claims to have written
+ * more than it was given; or a common error.  @buf and @flags are left
+ * untouched on error.
+ */
+ssize_t mvf_vf_save_chunk(struct mvf_pf *pf, u16 vf_id, void *buf,
+			  size_t len, u32 *flags)
+{
+	struct mvf_aq_result res;
+	u32 n;
+	ssize_t ret;
+
+	if (!len)
+		return -EINVAL;
+	if (vf_id >= pf->num_vfs)
+		return -ENODEV;
+	n = min(len, pf->max_chunk);
+
+	mutex_lock(&pf->aq_lock);
+	ret = mvf_aq_exec(pf, MVF_AQ_OP_SAVE_CHUNK, vf_id, 0, n, &res);
+	if (!ret) {
+		if (res.result0 > n) {
+			dev_err(&pf->pdev->dev,
+				"VF %u: SAVE_CHUNK wrote %u bytes into %u\n",
+				vf_id, res.result0, n);
+			ret = -EIO;
+		} else {
+			memcpy(buf, pf->bounce, res.result0);
+			*flags = res.result1;
+			ret = res.result0;
+		}
+	}
+	mutex_unlock(&pf->aq_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mvf_vf_save_chunk);
+
+/**
+ * mvf_vf_save_end() - close a VF's save session (SAVE_END)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ *
+ * May be called before the stream is complete to abandon it.
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -ENOENT if no save session is open; or a common error.
+ */
+int mvf_vf_save_end(struct mvf_pf *pf, u16 vf_id)
+{
+	return mvf_vf_simple_cmd(pf, MVF_AQ_OP_SAVE_END, vf_id, 0);
+}
+EXPORT_SYMBOL_GPL(mvf_vf_save_end);
+
+/**
+ * mvf_vf_load_start() - open a load session on a VF (LOAD_START)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -EBUSY if a session is already open or the VF's state
+ * forbids loading; or a common error.
+ */
+int mvf_vf_load_start(struct mvf_pf *pf, u16 vf_id)
+{
+	return mvf_vf_simple_cmd(pf, MVF_AQ_OP_LOAD_START, vf_id, 0);
+}
+EXPORT_SYMBOL_GPL(mvf_vf_load_start);
+
+/**
+ * mvf_vf_load_chunk() - hand the next image bytes to a VF's load session
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @buf: kernel buffer (not __user) holding the bytes
+ * @len: bytes at @buf, 1..mvf_pf_max_chunk(); all are consumed on success
+ *
+ * The device stages what it loads; nothing reaches the VF before
+ * mvf_vf_load_end() validates the whole image.
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -EINVAL if @len is 0 or above mvf_pf_max_chunk(), or the
+ * device found the bytes invalid (bad magic, section, length, checksum,
+ * overrun); -EOPNOTSUPP for an image of an unknown version or of an
+ * incompatible device; -ENOENT if no load session is open; -ENOMEM if the
+ * device cannot stage more; or a common error.
+ */
+int mvf_vf_load_chunk(struct mvf_pf *pf, u16 vf_id, const void *buf,
+		      size_t len)
+{
+	int ret;
+
+	if (!len || len > pf->max_chunk)
+		return -EINVAL;
+	if (vf_id >= pf->num_vfs)
+		return -ENODEV;
+
+	mutex_lock(&pf->aq_lock);
+	/* The bounce buffer is gone once detached: check before copying. */
+	if (pf->detached) {
+		ret = -ENODEV;
+	} else {
+		memcpy(pf->bounce, buf, len);
+		ret = mvf_aq_exec(pf, MVF_AQ_OP_LOAD_CHUNK, vf_id, 0, len,
+				  NULL);
+	}
+	mutex_unlock(&pf->aq_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mvf_vf_load_chunk);
+
+/**
+ * mvf_vf_load_end() - validate and commit a VF's loaded image (LOAD_END)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ *
+ * The session is closed whatever the outcome; on error the VF is left as
+ * it was before LOAD_START.
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0 if the image was complete and valid and is now the VF's
+ * state; -EINVAL if it was truncated or otherwise invalid; -EOPNOTSUPP if
+ * its version or device configuration is not supported; -ENOENT if no
+ * load session is open; or a common error.
+ */
+int mvf_vf_load_end(struct mvf_pf *pf, u16 vf_id)
+{
+	return mvf_vf_simple_cmd(pf, MVF_AQ_OP_LOAD_END, vf_id, 0);
+}
+EXPORT_SYMBOL_GPL(mvf_vf_load_end);
+
+/**
+ * mvf_vf_load_abort() - drop a VF's load session (LOAD_ABORT)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ *
+ * Discards what was staged; the VF keeps its state from before
+ * LOAD_START.
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -ENOENT if no load session is open; or a common error.
+ */
+int mvf_vf_load_abort(struct mvf_pf *pf, u16 vf_id)
+{
+	return mvf_vf_simple_cmd(pf, MVF_AQ_OP_LOAD_ABORT, vf_id, 0);
+}
+EXPORT_SYMBOL_GPL(mvf_vf_load_abort);
