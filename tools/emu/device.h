@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mvf-emu: the whole device: one PF and @nr_vfs VFs, each a struct func,
+ * wired together (VF events go to the PF's event queue, the PF's admin
+ * commands act on the VFs).
+ */
+#ifndef EMU_DEVICE_H
+#define EMU_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "func.h"
+#include "pf.h"
+#include "vf.h"
+
+#define DEV_MAX_VFS	64u
+
+struct mvf_dev {
+	unsigned int nr_vfs;
+	struct func pf_fn;
+	struct func *vf_fns;	/* [nr_vfs] */
+	struct pf pf;
+	struct vf *vfs;		/* [nr_vfs] */
+	struct vf **vfp;	/* [nr_vfs], for the PF */
+};
+
+/* 0, -EINVAL (bad sizes/counts) or -ENOMEM. */
+int mvf_dev_init(struct mvf_dev *d, unsigned int nr_vfs, uint64_t devmem_size,
+		 uint64_t serial, bool verbose);
+void mvf_dev_destroy(struct mvf_dev *d);
+
+#endif

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mvf-emu: DMA map table and IOVA translation (see dma.h). */
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dma.h"
+#include "log.h"
+
+struct dma_map {
+	uint64_t iova;
+	uint64_t size;
+	uint64_t offset;	/* into the backing file */
+	int bk;			/* index into ds->bk, or -1: no backing */
+	uint32_t prot;
+};
+
+/* Maps never overlap, so "overlaps" is "equal" for the tree order. */
+static int map_cmp(const void *a, const void *b)
+{
+	const struct dma_map *x = a, *y = b;
+
+	if (x->iova + x->size <= y->iova)
+		return -1;
+	if (y->iova + y->size <= x->iova)
+		return 1;
+	return 0;
+}
+
+void dma_init(struct dma_space *ds, const char *name, bool verbose)
+{
+	memset(ds, 0, sizeof(*ds));
+	ds->name = name;
+	ds->verbose = verbose;
+}
+
+static void bk_put(struct dma_space *ds, int i)
+{
+	struct dma_backing *b;
+
+	if (i < 0)
+		return;
+	b = &ds->bk[i];
+	if (--b->refs == 0) {
+		munmap(b->base, b->len);
+		memset(b, 0, sizeof(*b));
+	}
+}
+
+/* Find or mmap the backing file of @fd; returns its index or -errno. */
+static int bk_get(struct dma_space *ds, int fd, uint64_t need)
+{
+	struct dma_backing *b;
+	struct stat st;
+	size_t i, free_slot = ds->nr_bk;
+	uint32_t prot = DMA_PROT_READ | DMA_PROT_WRITE;
+	void *base;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    need > (uint64_t)st.st_size || (uint64_t)st.st_size > SIZE_MAX)
+		return -EINVAL;
+
+	for (i = 0; i < ds->nr_bk; i++) {
+		b = &ds->bk[i];
+		if (!b->refs) {
+			if (free_slot == ds->nr_bk)
+				free_slot = i;
+			continue;
+		}
+		if (b->dev != st.st_dev || b->ino != st.st_ino)
+			continue;
+		if (need > b->len) {
+			/* The file grew: map it again, maps hold offsets. */
+			base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE,
+				    MAP_SHARED, fd, 0);
+			if (base == MAP_FAILED)
+				return -errno;
+			munmap(b->base, b->len);
+			b->base = base;
+			b->len = st.st_size;
+			b->prot = prot;
+		}
+		b->refs++;
+		return (int)i;
+	}
+
+	base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED && errno == EACCES) {
+		prot = DMA_PROT_READ;
+		base = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	}
+	if (base == MAP_FAILED)
+		return -errno;
+	if (free_slot == ds->nr_bk) {
+		b = realloc(ds->bk, (ds->nr_bk + 1) * sizeof(*b));
+		if (!b) {
+			munmap(base, st.st_size);
+			return -ENOMEM;
+		}
+		ds->bk = b;
+		ds->nr_bk++;
+	}
+	b = &ds->bk[free_slot];
+	b->dev = st.st_dev;
+	b->ino = st.st_ino;
+	b->base = base;
+	b->len = st.st_size;
+	b->prot = prot;
+	b->refs = 1;
+	emu_dbg(ds->verbose, "%s: dma: mmapped backing file dev %lu ino %lu, %zu bytes",
+		ds->name, (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+		b->len);
+	return (int)free_slot;
+}
+
+static int map_insert(struct dma_space *ds, uint64_t iova, uint64_t size,
+		      uint64_t offset, int bk, uint32_t prot)
+{
+	struct dma_map *m = malloc(sizeof(*m));
+	void *node;
+
+	if (!m)
+		return -ENOMEM;
+	m->iova = iova;
+	m->size = size;
+	m->offset = offset;
+	m->bk = bk;
+	m->prot = prot;
+	node = tsearch(m, &ds->root, map_cmp);
+	if (!node || *(struct dma_map **)node != m) {
+		/* Cannot happen: callers remove overlaps first. */
+		free(m);
+		return node ? -EEXIST : -ENOMEM;
+	}
+	if (bk >= 0)
+		ds->bk[bk].refs++;
+	ds->nr_maps++;
+	return 0;
+}
+
+uint64_t dma_unmap(struct dma_space *ds, uint64_t iova, uint64_t size)
+{
+	struct dma_map probe, *m;
+	uint64_t end, removed = 0;
+	void *node;
+
+	if (!size)
+		return 0;
+	end = iova + size;
+	if (end < iova)		/* clamp ranges wrapping past 2^64 */
+		end = UINT64_MAX;
+	probe.iova = iova;
+	probe.size = end - iova;
+
+	while ((node = tfind(&probe, &ds->root, map_cmp))) {
+		uint64_t mend, lo, hi;
+
+		m = *(struct dma_map **)node;
+		tdelete(m, &ds->root, map_cmp);
+		ds->nr_maps--;
+		mend = m->iova + m->size;
+		lo = m->iova > iova ? m->iova : iova;
+		hi = mend < end ? mend : end;
+		removed += hi - lo;
+		/* Keep the parts outside [iova, end); they cannot fail to
+		 * insert for lack of overlap, only for lack of memory. */
+		if (m->iova < iova &&
+		    map_insert(ds, m->iova, iova - m->iova, m->offset, m->bk,
+			       m->prot))
+			emu_err("%s: dma: out of memory splitting a map", ds->name);
+		if (mend > end &&
+		    map_insert(ds, end, mend - end, m->offset + (end - m->iova),
+			       m->bk, m->prot))
+			emu_err("%s: dma: out of memory splitting a map", ds->name);
+		bk_put(ds, m->bk);
+		free(m);
+	}
+	return removed;
+}
+
+int dma_map(struct dma_space *ds, uint64_t iova, uint64_t size, uint32_t prot,
+	    int fd, uint64_t offset)
+{
+	int bk = -1, ret;
+
+	if (!size || iova + size <= iova || offset + size < offset ||
+	    (prot & ~(DMA_PROT_READ | DMA_PROT_WRITE)))
+		return -EINVAL;
+	if (ds->nr_maps >= DMA_MAX_MAPS)
+		return -ENOSPC;
+	if (fd >= 0) {
+		bk = bk_get(ds, fd, offset + size);
+		if (bk < 0)
+			return bk;
+	}
+	dma_unmap(ds, iova, size);
+	ret = map_insert(ds, iova, size, offset, bk, prot);
+	bk_put(ds, bk);	/* drop bk_get's reference; the map holds its own */
+	return ret;
+}
+
+static void free_map(void *p)
+{
+	free(p);
+}
+
+void dma_unmap_all(struct dma_space *ds)
+{
+	size_t i;
+
+	tdestroy(ds->root, free_map);
+	ds->root = NULL;
+	ds->nr_maps = 0;
+	for (i = 0; i < ds->nr_bk; i++)
+		if (ds->bk[i].refs)
+			munmap(ds->bk[i].base, ds->bk[i].len);
+	free(ds->bk);
+	ds->bk = NULL;
+	ds->nr_bk = 0;
+}
+
+int dma_ptr(struct dma_space *ds, uint64_t iova, uint64_t len, uint32_t prot,
+	    uint8_t **p, size_t *contig)
+{
+	struct dma_map probe = { .iova = iova, .size = 1 }, *m;
+	struct dma_backing *b;
+	uint64_t avail;
+	void *node;
+
+	if (!len || iova + len < iova)
+		return -EFAULT;
+	node = tfind(&probe, &ds->root, map_cmp);
+	if (!node)
+		return -EFAULT;
+	m = *(struct dma_map **)node;
+	if (m->bk < 0)
+		return -EFAULT;
+	b = &ds->bk[m->bk];
+	if ((m->prot & prot) != prot || (b->prot & prot) != prot)
+		return -EACCES;
+	avail = m->iova + m->size - iova;
+	if (m->offset + (iova - m->iova) + (len < avail ? len : avail) > b->len)
+		return -EFAULT;	/* cannot happen: checked when mapped */
+	*p = b->base + m->offset + (iova - m->iova);
+	*contig = len < avail ? len : avail;
+	return 0;
+}
+
+int dma_check(struct dma_space *ds, uint64_t iova, uint64_t len,
+	      uint32_t prot)
+{
+	uint8_t *p;
+	size_t n;
+	int ret;
+
+	if (iova + len < iova)
+		return -EFAULT;
+	while (len) {
+		ret = dma_ptr(ds, iova, len, prot, &p, &n);
+		if (ret)
+			return ret;
+		iova += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int dma_read(struct dma_space *ds, uint64_t iova, void *buf, size_t len)
+{
+	uint8_t *p, *out = buf;
+	size_t n;
+	int ret;
+
+	ret = dma_check(ds, iova, len, DMA_PROT_READ);
+	if (ret)
+		return ret;
+	while (len) {
+		dma_ptr(ds, iova, len, DMA_PROT_READ, &p, &n);
+		memcpy(out, p, n);
+		out += n;
+		iova += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int dma_write(struct dma_space *ds, uint64_t iova, const void *buf,
+	      size_t len)
+{
+	const uint8_t *in = buf;
+	uint8_t *p;
+	size_t n;
+	int ret;
+
+	ret = dma_check(ds, iova, len, DMA_PROT_WRITE);
+	if (ret)
+		return ret;
+	while (len) {
+		dma_ptr(ds, iova, len, DMA_PROT_WRITE, &p, &n);
+		memcpy(p, in, n);
+		in += n;
+		iova += n;
+		len -= n;
+	}
+	return 0;
+}
+
+size_t dma_nr_backings(const struct dma_space *ds)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ds->nr_bk; i++)
+		n += ds->bk[i].refs != 0;
+	return n;
+}

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mvf-emu: command line, sockets, and the single-threaded poll() loop.
+ *
+ *   mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M] [--serial HEX] [-v]
+ *
+ * Serves the PF on DIR/pf.sock and VF i on DIR/vf<i>.sock, one vfio-user
+ * client per socket at a time, and creates DIR/ready once all sockets
+ * listen.  SIGTERM/SIGINT: clean exit 0.  Bad options: exit 2.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "log.h"
+#include "vfu.h"
+
+#define EXIT_USAGE	2
+
+struct opts {
+	const char *dir;
+	unsigned int vfs;
+	unsigned int devmem_mib;
+	uint64_t serial;
+	bool verbose;
+};
+
+struct server {
+	struct func *fn;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int lfd;		/* listening socket */
+	int cfd;		/* the client, or -1 */
+	struct vfu_conn conn;
+};
+
+struct emu {
+	struct opts o;
+	struct mvf_dev dev;
+	struct server *srv;
+	unsigned int nr_srv;
+	int sfd;		/* signalfd for SIGTERM/SIGINT */
+	char ready[PATH_MAX];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M] [--serial HEX] [-v]\n"
+		"  --socket-dir DIR  create DIR/pf.sock, DIR/vf0.sock, ... and DIR/ready\n"
+		"  --vfs N           number of VFs, 0..%u (default 2)\n"
+		"  --devmem-mib M    device memory per VF in MiB, 1..4096 (default 64)\n"
+		"  --serial HEX      PF serial number (default 0x6d7666000001)\n"
+		"  -v, --verbose     log every admin command and vfio-user error\n",
+		DEV_MAX_VFS);
+}
+
+static bool parse_u64(const char *s, int base, uint64_t min, uint64_t max,
+		      uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "socket-dir", required_argument, NULL, 'd' },
+		{ "vfs", required_argument, NULL, 'n' },
+		{ "devmem-mib", required_argument, NULL, 'm' },
+		{ "serial", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	o->dir = NULL;
+	o->vfs = 2;
+	o->devmem_mib = 64;
+	o->serial = 0x6d7666000001ull;
+	o->verbose = false;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 'n':
+			if (!parse_u64(optarg, 10, 0, DEV_MAX_VFS, &v)) {
+				fprintf(stderr, "mvf-emu: --vfs: '%s' is not a number in 0..%u\n",
+					optarg, DEV_MAX_VFS);
+				return -1;
+			}
+			o->vfs = (unsigned int)v;
+			break;
+		case 'm':
+			if (!parse_u64(optarg, 10, 1, 4096, &v)) {
+				fprintf(stderr, "mvf-emu: --devmem-mib: '%s' is not a number in 1..4096\n",
+					optarg);
+				return -1;
+			}
+			o->devmem_mib = (unsigned int)v;
+			break;
+		case 's':
+			if (!parse_u64(optarg, 16, 0, UINT64_MAX, &v)) {
+				fprintf(stderr, "mvf-emu: --serial: '%s' is not a hexadecimal number\n",
+					optarg);
+				return -1;
+			}
+			o->serial = v;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "mvf-emu: option '%s' needs an argument\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "mvf-emu: unknown option '%s'\n", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mvf-emu: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (!o->dir) {
+		fprintf(stderr, "mvf-emu: --socket-dir is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int listen_on(struct server *s)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	memcpy(sa.sun_path, s->path, sizeof(sa.sun_path));
+	if (lstat(s->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			emu_err("%s exists and is not a socket", s->path);
+			return -1;
+		}
+		unlink(s->path);	/* stale socket of an earlier run */
+	}
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0) {
+		emu_err("socket for %s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(s->lfd, 1) < 0) {
+		emu_err("listening on %s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(struct emu *e)
+{
+	unsigned int i;
+	sigset_t mask;
+	int ret, fd, n;
+
+	if (mkdir(e->o.dir, 0755) < 0 && errno != EEXIST) {
+		emu_err("creating socket directory %s: %s", e->o.dir, strerror(errno));
+		return -1;
+	}
+	n = snprintf(e->ready, sizeof(e->ready), "%s/ready", e->o.dir);
+	if (n < 0 || (size_t)n >= sizeof(e->ready)) {
+		emu_err("socket directory path too long: %s", e->o.dir);
+		return -1;
+	}
+	unlink(e->ready);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (e->sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		emu_err("signalfd: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = mvf_dev_init(&e->dev, e->o.vfs, (uint64_t)e->o.devmem_mib << 20,
+			   e->o.serial, e->o.verbose);
+	if (ret) {
+		emu_err("creating the device (%u VFs, %u MiB each): %s",
+			e->o.vfs, e->o.devmem_mib, strerror(-ret));
+		return -1;
+	}
+	e->nr_srv = e->o.vfs + 1;
+	e->srv = calloc(e->nr_srv, sizeof(*e->srv));
+	if (!e->srv) {
+		emu_err("out of memory");
+		return -1;
+	}
+	for (i = 0; i < e->nr_srv; i++) {
+		e->srv[i].lfd = -1;
+		e->srv[i].cfd = -1;
+	}
+	for (i = 0; i < e->nr_srv; i++) {
+		struct server *s = &e->srv[i];
+
+		s->fn = i ? &e->dev.vf_fns[i - 1] : &e->dev.pf_fn;
+		n = i ? snprintf(s->path, sizeof(s->path), "%s/vf%u.sock", e->o.dir, i - 1)
+		      : snprintf(s->path, sizeof(s->path), "%s/pf.sock", e->o.dir);
+		if (n < 0 || (size_t)n >= sizeof(s->path)) {
+			emu_err("socket path too long for AF_UNIX: %s/...", e->o.dir);
+			return -1;
+		}
+		if (listen_on(s))
+			return -1;
+	}
+	fd = open(e->ready, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		emu_err("creating %s: %s", e->ready, strerror(errno));
+		return -1;
+	}
+	dprintf(fd, "%d\n", (int)getpid());
+	close(fd);
+	emu_err("serving pf and %u VFs (%u MiB device memory each) in %s",
+		e->o.vfs, e->o.devmem_mib, e->o.dir);
+	return 0;
+}
+
+static void drop_client(struct server *s)
+{
+	vfu_conn_fini(&s->conn);
+	close(s->cfd);
+	s->cfd = -1;
+	func_disconnect(s->fn);
+	emu_err("%s: client disconnected", s->fn->name);
+}
+
+static void accept_client(struct server *s)
+{
+	int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno != EINTR && errno != EAGAIN)
+			emu_err("%s: accept: %s", s->path, strerror(errno));
+		return;
+	}
+	if (vfu_conn_init(&s->conn, fd, s->fn)) {
+		emu_err("%s: out of memory for a client", s->fn->name);
+		close(fd);
+		return;
+	}
+	s->cfd = fd;
+	emu_err("%s: client connected", s->fn->name);
+}
+
+static int run(struct emu *e)
+{
+	struct pollfd *pfd;
+	struct signalfd_siginfo si;
+	unsigned int i;
+
+	pfd = calloc(e->nr_srv + 1, sizeof(*pfd));
+	if (!pfd) {
+		emu_err("out of memory");
+		return -1;
+	}
+	for (;;) {
+		pfd[0].fd = e->sfd;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < e->nr_srv; i++) {
+			pfd[i + 1].fd = e->srv[i].cfd >= 0 ? e->srv[i].cfd : e->srv[i].lfd;
+			pfd[i + 1].events = POLLIN;
+			pfd[i + 1].revents = 0;
+		}
+		if (poll(pfd, e->nr_srv + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			emu_err("poll: %s", strerror(errno));
+			free(pfd);
+			return -1;
+		}
+		if (pfd[0].revents & POLLIN) {
+			if (read(e->sfd, &si, sizeof(si)) == sizeof(si))
+				emu_err("signal %u: shutting down", si.ssi_signo);
+			free(pfd);
+			return 0;
+		}
+		for (i = 0; i < e->nr_srv; i++) {
+			struct server *s = &e->srv[i];
+
+			if (!pfd[i + 1].revents)
+				continue;
+			if (s->cfd < 0)
+				accept_client(s);
+			else if (vfu_handle(&s->conn))
+				drop_client(s);
+		}
+	}
+}
+
+static void teardown(struct emu *e)
+{
+	unsigned int i;
+
+	for (i = 0; e->srv && i < e->nr_srv; i++) {
+		struct server *s = &e->srv[i];
+
+		if (s->cfd >= 0) {
+			vfu_conn_fini(&s->conn);
+			close(s->cfd);
+		}
+		if (s->lfd >= 0) {
+			close(s->lfd);
+			unlink(s->path);
+		}
+	}
+	free(e->srv);
+	mvf_dev_destroy(&e->dev);
+	if (e->ready[0])
+		unlink(e->ready);
+	if (e->sfd >= 0)
+		close(e->sfd);
+}
+
+int main(int argc, char **argv)
+{
+	struct emu e;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	e.sfd = -1;
+	if (parse_opts(argc, argv, &e.o)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	ret = setup(&e);
+	if (!ret)
+		ret = run(&e);
+	teardown(&e);
+	return ret ? 1 : 0;
+}

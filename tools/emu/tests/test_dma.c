@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/* DMA map table and translation. */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../dma.h"
+#include "test.h"
+
+#define RAM	(1u << 20)
+
+static int mkram(uint8_t **p)
+{
+	int fd = memfd_create("ram", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, RAM) < 0)
+		return -1;
+	*p = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return *p == MAP_FAILED ? -1 : fd;
+}
+
+static int dma_basic_rw(void)
+{
+	struct dma_space ds;
+	uint8_t *ram, buf[64];
+	int fd = mkram(&ram);
+
+	CHECK(fd >= 0);
+	dma_init(&ds, "t", false);
+	TRY(dma_map(&ds, 0x10000, 0x4000, DMA_PROT_READ | DMA_PROT_WRITE, fd, 0x2000));
+	memset(buf, 0x5a, sizeof(buf));
+	TRY(dma_write(&ds, 0x10ff0, buf, sizeof(buf)));
+	CHECK_EQ(ram[0x2ff0], 0x5a);
+	CHECK_EQ(ram[0x302f], 0x5a);
+	CHECK_EQ(ram[0x3030], 0);
+	ram[0x2000] = 0x77;
+	TRY(dma_read(&ds, 0x10000, buf, 1));
+	CHECK_EQ(buf[0], 0x77);
+	CHECK_EQ(ds.nr_maps, 1);
+	CHECK_EQ(dma_nr_backings(&ds), 1);
+	dma_unmap_all(&ds);
+	munmap(ram, RAM);
+	close(fd);
+	return 0;
+}
+
+/* Per-page maps in reverse file order, like scattered guest pages. */
+static int dma_per_page_dedupe_and_cross(void)
+{
+	struct dma_space ds;
+	uint8_t *ram, buf[3 * 4096];
+	int fd = mkram(&ram), fd2;
+	uint64_t i;
+
+	CHECK(fd >= 0);
+	dma_init(&ds, "t", false);
+	for (i = 0; i < 256; i++)
+		TRY(dma_map(&ds, 0x100000 + i * 4096, 4096, DMA_PROT_READ | DMA_PROT_WRITE,
+			    fd, (255 - i) * 4096));
+	fd2 = dup(fd);		/* same inode, other fd: still one mmap */
+	TRY(dma_map(&ds, 0x900000, 4096, DMA_PROT_READ, fd2, 0));
+	close(fd2);
+	CHECK_EQ(ds.nr_maps, 257);
+	CHECK_EQ(dma_nr_backings(&ds), 1);
+	for (i = 0; i < 3; i++)
+		memset(ram + (255 - 10 - i) * 4096, (int)(0x10 + i), 4096);
+	/* IOVA pages 10, 11, 12 come from file pages 245, 244, 243. */
+	TRY(dma_read(&ds, 0x100000 + 10 * 4096, buf, sizeof(buf)));
+	CHECK_EQ(buf[0], 0x10);
+	CHECK_EQ(buf[4096], 0x11);
+	CHECK_EQ(buf[8191 + 4096], 0x12);
+	dma_unmap_all(&ds);
+	CHECK_EQ(dma_nr_backings(&ds), 0);
+	munmap(ram, RAM);
+	close(fd);
+	return 0;
+}
+
+static int dma_unmap_lenient_and_split(void)
+{
+	struct dma_space ds;
+	uint8_t *ram, b = 0;
+	int fd = mkram(&ram);
+
+	CHECK(fd >= 0);
+	dma_init(&ds, "t", false);
+	TRY(dma_map(&ds, 0x100000, 0x10000, DMA_PROT_READ | DMA_PROT_WRITE, fd, 0));
+	CHECK_EQ(dma_unmap(&ds, 0x500000, 0x1000), 0);		/* nothing there */
+	CHECK_EQ(dma_unmap(&ds, 0x104000, 0x2000), 0x2000);	/* middle: split */
+	CHECK_EQ(ds.nr_maps, 2);
+	CHECK_EQ(dma_read(&ds, 0x104000, &b, 1), -EFAULT);
+	CHECK_EQ(dma_read(&ds, 0x103fff, &b, 2), -EFAULT);	/* all or nothing */
+	ram[0x6000] = 9;
+	TRY(dma_read(&ds, 0x106000, &b, 1));
+	CHECK_EQ(b, 9);	/* the tail piece kept its file offset */
+	/* An unmap spanning both pieces and more. */
+	CHECK_EQ(dma_unmap(&ds, 0, 0x200000), 0xe000);
+	CHECK_EQ(ds.nr_maps, 0);
+	CHECK_EQ(dma_nr_backings(&ds), 0);
+	/* A new map replaces what it overlaps. */
+	TRY(dma_map(&ds, 0x100000, 0x2000, DMA_PROT_READ, fd, 0));
+	TRY(dma_map(&ds, 0x101000, 0x2000, DMA_PROT_READ | DMA_PROT_WRITE, fd, 0x10000));
+	CHECK_EQ(ds.nr_maps, 2);
+	TRY(dma_write(&ds, 0x101000, "x", 1));
+	CHECK_EQ(ram[0x10000], 'x');
+	CHECK_EQ(dma_write(&ds, 0x100000, "x", 1), -EACCES);
+	dma_unmap_all(&ds);
+	munmap(ram, RAM);
+	close(fd);
+	return 0;
+}
+
+static int dma_errors(void)
+{
+	struct dma_space ds;
+	uint8_t *ram, b[16];
+	uint8_t *p;
+	size_t n;
+	int fd = mkram(&ram), pp[2];
+
+	CHECK(fd >= 0);
+	dma_init(&ds, "t", false);
+	CHECK_EQ(dma_map(&ds, 0x1000, RAM, DMA_PROT_READ, fd, 0x1000), -EINVAL);
+	CHECK_EQ(dma_map(&ds, 0x1000, 0, DMA_PROT_READ, fd, 0), -EINVAL);
+	CHECK_EQ(dma_map(&ds, ~0ull - 0xfff, 0x1000, DMA_PROT_READ, fd, 0), -EINVAL);
+	CHECK(pipe(pp) == 0);
+	CHECK_EQ(dma_map(&ds, 0x1000, 0x1000, DMA_PROT_READ, pp[0], 0), -EINVAL);
+	close(pp[0]);
+	close(pp[1]);
+	TRY(dma_map(&ds, 0x1000, 0x1000, DMA_PROT_READ, fd, 0));
+	TRY(dma_map(&ds, 0x2000, 0x1000, DMA_PROT_READ | DMA_PROT_WRITE, -1, 0));
+	CHECK_EQ(dma_read(&ds, 0x0, b, 1), -EFAULT);
+	CHECK_EQ(dma_read(&ds, 0x2000, b, 1), -EFAULT);	/* no backing */
+	CHECK_EQ(dma_write(&ds, 0x1000, b, 1), -EACCES);
+	CHECK_EQ(dma_read(&ds, 0x1ff8, b, 16), -EFAULT);
+	CHECK_EQ(dma_ptr(&ds, ~0ull - 4, 16, DMA_PROT_READ, &p, &n), -EFAULT);
+	CHECK_EQ(dma_check(&ds, 0x1000, 0x1000, DMA_PROT_READ), 0);
+	CHECK_EQ(dma_check(&ds, 0x1000, 0x1001, DMA_PROT_READ), -EFAULT);
+	dma_unmap_all(&ds);
+	munmap(ram, RAM);
+	close(fd);
+	return 0;
+}
+
+const struct test dma_tests[] = {
+	{ "dma_basic_rw", dma_basic_rw },
+	{ "dma_per_page_dedupe_and_cross", dma_per_page_dedupe_and_cross },
+	{ "dma_unmap_lenient_and_split", dma_unmap_lenient_and_split },
+	{ "dma_errors", dma_errors },
+	{ NULL, NULL },
+};
