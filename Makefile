@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mvf: out-of-tree VFIO PCI variant driver with live migration.
+#
+# Kernel modules (standard out-of-tree Kbuild; the module list is in Kbuild):
+#   make [modules] [KDIR=/path/to/kernel/build]   build mvf_core.ko, mvf_vfio_pci.ko
+#   make install                                  modules_install + depmod
+#   make clean
+#   make C=1 / make W=1                           sparse / extra warnings
+# Emulator and test VM (need root; see README.md):
+#   make emu        build tools/emu/mvf-emu
+#   make check      emulator unit tests + selftests in the test VM
+#   make demo       live-migration demo in the test VM
+#   make bench      benchmark in the test VM (64 and 256 MiB device memory)
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KVER = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || \
+	$(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+DEPMOD ?= /sbin/depmod
+
+all: modules
+
+kdir-exists:
+	@test -d "$(KDIR)" || { \
+		echo "KDIR=$(KDIR) does not exist: install the kernel headers" \
+		     "(e.g. linux-headers-$$(uname -r)) or pass KDIR=<kernel build dir>" >&2; \
+		exit 1; }
+
+modules: kdir-exists
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(DEPMOD) -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+clean:
+	@if [ -d "$(KDIR)" ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+	else \
+		find . -path ./build -prune -o \( -name '*.o' -o -name '*.ko' \
+			-o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \) \
+			-type f -print0 | xargs -0r rm -f; \
+		rm -f Module.symvers modules.order; \
+	fi
+	@if [ -f tools/emu/Makefile ]; then $(MAKE) -C tools/emu clean; fi
+	@if [ -f selftests/Makefile ]; then $(MAKE) -C selftests clean; fi
+	rm -rf build
+
+emu:
+	$(MAKE) -C tools/emu
+
+check demo bench:
+	@tools/vm/test.sh $@
+
+.PHONY: all kdir-exists modules install modules_install clean emu check demo bench

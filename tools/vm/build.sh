@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build everything the test VM needs:
+#  - on the host: the device emulator, tools/emu/mvf-emu;
+#  - inside the rootfs (chroot, Debian sid's gcc): the kernel modules against
+#    the rootfs kernel's headers (/mvf-src/mvf_core.ko, mvf_vfio_pci.ko) and
+#    the selftests against its unpacked linux-source (kselftest_harness.h).
+#
+# usage: tools/vm/build.sh [emu|modules|selftests]...   (default: all three)
+# env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
+#        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tools/vm/lib.sh
+. "$here/lib.sh"
+repo=$(cd "$here/../.." && pwd)
+jobs=${MVF_JOBS:-2}
+
+[ $# -gt 0 ] || set -- emu modules selftests
+for what in "$@"; do
+	case $what in
+	emu | modules | selftests) ;;
+	*) die "unknown part '$what' (want emu, modules or selftests)" ;;
+	esac
+done
+
+root=
+kver=
+need_root() {
+	[ -n "$root" ] && return 0
+	root=$(mvf_rootfs "$repo")
+	kver=$(mvf_kver "$root")
+}
+
+for what in "$@"; do
+	case $what in
+	emu)
+		echo "build: emulator (host)" >&2
+		make -C "$repo/tools/emu" -j"$jobs"
+		;;
+	modules)
+		need_root
+		echo "build: kernel modules for $kver (in the rootfs)" >&2
+		"$here/enter.sh" make -C "/usr/src/linux-headers-$kver" \
+			M=/mvf-src -j"$jobs" modules
+		for m in mvf_core mvf_vfio_pci; do
+			[ -f "$repo/$m.ko" ] || die "$m.ko was not built"
+		done
+		;;
+	selftests)
+		need_root
+		ksft=$(mvf_ksft_dir "$root")
+		echo "build: selftests (in the rootfs, KSFT_DIR=$ksft)" >&2
+		[ -f "$repo/selftests/Makefile" ] || die "no selftests/Makefile"
+		"$here/enter.sh" make -C /mvf-src/selftests KSFT_DIR="$ksft" \
+			-j"$jobs"
+		;;
+	esac
+done

@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# PID 1 of the mvf test VM (kernel command line: init=/mvf-src/tools/vm/guest-init.sh).
+#
+# Mounts the pseudo filesystems, then runs
+#   /mvf-src/selftests/guest-run.sh MODE OUTDIR
+# with MODE and OUTDIR from the kernel command line (mvf.mode=, mvf.out=),
+# and powers the VM off, whatever happened.  If the runner is missing or
+# exits without writing OUTDIR/summary, this script writes a failing summary
+# ("0 passed, 1 failed") and the reason to OUTDIR/init-error.txt, so the host
+# never mistakes a broken run for a passing one.
+#
+# Optional kernel parameters: mvf.run=PATH (another runner, used to test the
+# VM plumbing itself), mvf.devmem=MIB (exported as MVF_DEVMEM_MIB),
+# mvf.timeout=SECONDS (the host's limit for the whole boot; exported as
+# MVF_VM_TIMEOUT, and MVF_TEST_TIMEOUT defaults to it minus 120).
+#
+# PID 1 must never exit (the kernel would panic), so every exit path goes
+# through the EXIT trap, which powers off and then sleeps.
+set -euo pipefail
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8 TERM=dumb
+
+out=
+mode=
+runner=/mvf-src/selftests/guest-run.sh
+
+note() {
+	local up=
+	read -r up _ </proc/uptime 2>/dev/null || true
+	echo "[${up:-?}s] guest-init: $*"
+}
+
+# fail_summary REASON: record a failed run unless the runner left a summary.
+fail_summary() {
+	note "FAILED: $1"
+	[ -n "$out" ] || return 0
+	mkdir -p "$out" 2>/dev/null || return 0
+	echo "$1" >>"$out/init-error.txt"
+	[ -s "$out/summary" ] || echo "0 passed, 1 failed" >"$out/summary"
+}
+
+# shellcheck disable=SC2317 # runs from the EXIT trap
+power_off() {
+	local status=$?
+	set +e
+	trap - EXIT
+	if [ "$status" != 0 ]; then
+		fail_summary "guest-init.sh exited with status $status before finishing"
+	fi
+	sync
+	note "powering off"
+	echo 1 >/proc/sys/kernel/sysrq
+	echo o >/proc/sysrq-trigger
+	# The power-off runs asynchronously; never return from PID 1.
+	while :; do
+		sleep 3600
+	done
+}
+trap power_off EXIT
+
+# PID 1 starts with nothing mounted but the root; proc first, then one
+# mount -a for the rest (see guest-fstab).
+mount -t proc proc /proc
+note "started"
+# Kernel parameters with a dot are not passed to init; read them here.
+devmem=
+vm_timeout=
+read -ra cmdline </proc/cmdline
+for arg in "${cmdline[@]}"; do
+	case $arg in
+	mvf.mode=*) mode=${arg#mvf.mode=} ;;
+	mvf.out=*) out=${arg#mvf.out=} ;;
+	mvf.run=*) runner=${arg#mvf.run=} ;;
+	mvf.devmem=*) devmem=${arg#mvf.devmem=} ;;
+	mvf.timeout=*) vm_timeout=${arg#mvf.timeout=} ;;
+	esac
+done
+mount -a -T /mvf-src/tools/vm/guest-fstab
+# The kernel opened /dev/console on the shared root's static node before
+# devtmpfs existed; reopen it on the real device.
+exec </dev/console >/dev/console 2>&1
+echo mvf-guest >/proc/sys/kernel/hostname
+note "pseudo filesystems mounted"
+# Bring up loopback for nested QEMU's QMP and migration streams on
+# 127.0.0.1 (the rootfs has no iproute2; perl starts fast).
+perl -e 'use Socket;
+	socket(my $s, AF_INET, SOCK_DGRAM, 0) or die "socket: $!";
+	my $req = pack("a16 x24", "lo");
+	ioctl($s, 0x8913, $req) or die "SIOCGIFFLAGS: $!";
+	my $flags = unpack("x16 s", $req);
+	ioctl($s, 0x8914, pack("a16 s x22", "lo", $flags | 1)) or die "SIOCSIFFLAGS: $!";' ||
+	note "could not bring up lo"
+
+[ -n "$out" ] || out=/mvf-src/build/guest/${mode:-unknown}
+mkdir -p "$out"
+case $mode in
+check | demo | bench) ;;
+*)
+	fail_summary "bad or missing mvf.mode= on the kernel command line: '$mode'"
+	exit 0
+	;;
+esac
+export MVF_DEVMEM_MIB=$devmem
+# The host kills the VM after mvf.timeout seconds.  Give each test program
+# (guest-run.sh's MVF_TEST_TIMEOUT) that budget minus two minutes for boot,
+# log checks and power-off, so that one hung program still leaves a summary.
+if [[ $vm_timeout =~ ^[0-9]+$ ]] && [ "$vm_timeout" -gt 240 ]; then
+	export MVF_VM_TIMEOUT=$vm_timeout
+	export MVF_TEST_TIMEOUT=${MVF_TEST_TIMEOUT:-$((vm_timeout - 120))}
+fi
+
+note "kernel $(uname -r), mode $mode, output $out"
+if [ ! -x "$runner" ]; then
+	fail_summary "runner $runner is missing or not executable"
+	exit 0
+fi
+note "running $runner $mode $out"
+status=0
+"$runner" "$mode" "$out" || status=$?
+note "$runner exited with status $status"
+if [ ! -s "$out/summary" ]; then
+	fail_summary "$runner (status $status) wrote no $out/summary"
+elif [ "$status" != 0 ] && grep -Eq '^[0-9]+ passed, 0 failed$' "$out/summary"; then
+	# A runner that fails must not leave a passing summary behind.
+	fail_summary "$runner exited with status $status but its summary reports no failure"
+	sed -Ei 's/^([0-9]+) passed, 0 failed$/\1 passed, 1 failed/' "$out/summary"
+fi
+exit 0

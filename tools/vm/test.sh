@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# What "make check", "make demo" and "make bench" run: from a bare Debian
+# machine to results in one command.
+#
+#   check  host packages, emulator + its unit tests, rootfs, modules and
+#          selftests (built in the rootfs), one VM boot running the selftests.
+#          Last line of output: "N passed, N failed", the unit tests' and the
+#          guest's counts added up; a part that could not run counts as one
+#          failure.  Exit status 0 only if both parts ran and nothing failed.
+#   demo   same setup, one VM boot running the migration demo; prints what
+#          the demo reports (build/guest/demo/demo.txt).
+#   bench  same setup, two VM boots (device memory 64 and 256 MiB); the
+#          bench.txt files are collected into build/bench-results.txt.
+#
+# env: MVF_SKIP_DEPS=1  do not run tools/deps.sh
+#      (and those of tools/vm/run.sh, tools/vm/build.sh, tools/vm/rootfs.sh)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tools/vm/lib.sh
+. "$here/lib.sh"
+repo=$(cd "$here/../.." && pwd)
+# rootfs.sh caches under $HOME; CI jobs do not always set it.
+if [ -z "${HOME:-}" ]; then
+	HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+	export HOME
+fi
+
+mode=${1:-}
+case $mode in
+check | demo | bench) ;;
+*)
+	echo "usage: $0 check|demo|bench" >&2
+	exit 2
+	;;
+esac
+
+passed=0
+failed=0
+problems=()
+
+# problem TEXT: a part that did not run or failed outright (one failure).
+problem() {
+	echo "$mode: FAILED: $1" >&2
+	problems+=("$1")
+	failed=$((failed + 1))
+}
+
+# add_counts LINE: add "N passed, M failed" to the totals.
+add_counts() {
+	local re='^([0-9]+) passed, ([0-9]+) failed$'
+	[[ $1 =~ $re ]] || return 1
+	passed=$((passed + BASH_REMATCH[1]))
+	failed=$((failed + BASH_REMATCH[2]))
+}
+
+step() {
+	echo "==== $mode: $* ====" >&2
+}
+
+finish() {
+	local p
+	if [ ${#problems[@]} -gt 0 ]; then
+		echo "$mode: problems:" >&2
+		for p in "${problems[@]}"; do
+			echo "  - $p" >&2
+		done
+	fi
+}
+
+# 1. Host packages.
+host_ok=1
+if [ "${MVF_SKIP_DEPS:-0}" != 1 ]; then
+	step "host packages (tools/deps.sh)"
+	"$repo/tools/deps.sh" || { problem "tools/deps.sh failed"; host_ok=0; }
+fi
+
+# 2. Emulator (host) and, for check, its unit tests.
+emu_ok=0
+if [ "$host_ok" = 1 ]; then
+	step "emulator (make -C tools/emu)"
+	if "$here/build.sh" emu; then
+		emu_ok=1
+	else
+		problem "the emulator did not build"
+	fi
+fi
+if [ "$mode" = check ]; then
+	step "emulator unit tests (make -C tools/emu check)"
+	unit_log=$repo/build/emu-unit-tests.log
+	mkdir -p "$repo/build"
+	unit_status=0
+	make -C "$repo/tools/emu" check 2>&1 | tee "$unit_log" || unit_status=$?
+	unit_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$unit_log" | tail -n1 || true)
+	if [ -z "$unit_line" ]; then
+		problem "the emulator unit tests did not run (status $unit_status; build/emu-unit-tests.log)"
+	else
+		add_counts "$unit_line"
+		echo "$mode: emulator unit tests: $unit_line" >&2
+		if [ "$unit_status" != 0 ] && [[ $unit_line =~ \ 0\ failed$ ]]; then
+			problem "make -C tools/emu check exited with status $unit_status"
+		fi
+	fi
+fi
+
+# 3. Rootfs, modules and selftests.
+built=0
+if [ "$host_ok" = 1 ]; then
+	step "test VM rootfs (tools/vm/rootfs.sh)"
+	if root=$(mvf_rootfs "$repo"); then
+		export MVF_ROOTFS=$root
+		step "kernel modules and selftests (tools/vm/build.sh, in the rootfs)"
+		if ! "$here/build.sh" modules; then
+			problem "the kernel modules did not build"
+		elif ! "$here/build.sh" selftests; then
+			problem "the selftests did not build"
+		else
+			built=1
+		fi
+	else
+		problem "no test VM rootfs"
+	fi
+fi
+
+# 4. The VM.
+vm_status=1
+run_vm() {
+	step "VM: tools/vm/run.sh $*"
+	"$here/run.sh" "$@"
+}
+if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
+	case $mode in
+	check)
+		run_vm check && vm_status=0 || vm_status=$?
+		guest_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' \
+			"$repo/build/guest/check/summary" 2>/dev/null | tail -n1 || true)
+		if [ -z "$guest_line" ]; then
+			problem "the VM wrote no test summary (see build/vm/check/console.log)"
+		else
+			add_counts "$guest_line"
+			if [ "$vm_status" != 0 ] && [[ $guest_line =~ \ 0\ failed$ ]]; then
+				problem "the VM run failed (status $vm_status) although its summary reports no failure"
+			fi
+		fi
+		;;
+	demo)
+		run_vm demo && vm_status=0 || vm_status=$?
+		[ "$vm_status" = 0 ] || problem "the demo failed (status $vm_status)"
+		;;
+	bench)
+		results=$repo/build/bench-results.txt
+		: >"$results"
+		vm_status=0
+		for mib in 64 256; do
+			st=0
+			run_vm bench --devmem-mib "$mib" --name "bench-$mib" || st=$?
+			f=$repo/build/guest/bench-$mib/bench.txt
+			if [ "$st" != 0 ]; then
+				problem "bench with $mib MiB device memory failed (status $st)"
+				vm_status=$st
+			fi
+			if [ -s "$f" ]; then
+				{
+					echo "# device memory $mib MiB (build/guest/bench-$mib/bench.txt)"
+					cat "$f"
+					echo
+				} >>"$results"
+			else
+				problem "bench with $mib MiB wrote no bench.txt"
+			fi
+		done
+		if [ -s "$results" ]; then
+			echo "==== build/bench-results.txt ===="
+			cat "$results"
+		fi
+		;;
+	esac
+else
+	problem "the VM was not run (nothing to run it with)"
+fi
+
+finish
+if [ "$mode" = check ]; then
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]
