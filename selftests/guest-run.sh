@@ -1,0 +1,238 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest-run.sh MODE OUTDIR - entry point inside the test VM.
+#
+# Called by the infra's guest init (PID 1, proc/sys/devtmpfs mounted) with
+# MODE one of:
+#   check  run the kselftest programs (TAP), count passed/failed
+#   demo   run mvf-demo (VF0 -> VF1 migration, verified)
+#   bench  run mvf-bench, results in OUTDIR/bench.txt
+# Every mode loads vfio-pci and our modules, binds the PF to mvf_core and
+# the VFs to mvf_vfio_pci through driver_override, and at the end unloads
+# the modules and checks the kernel log; each of these is a check of its
+# own.  Writes OUTDIR/summary ("N passed, N failed"), OUTDIR/dmesg.txt and
+# OUTDIR/guest-run.log (everything printed, also on the console).
+#
+# Environment: MVF_PF_BDF, MVF_VF0_BDF, MVF_VF1_BDF (default 0000:00:04.0,
+# 0000:00:05.0, 0000:00:06.0), MVF_TEST_TIMEOUT (seconds per program,
+# default 2400), MVF_TESTS (programs to run in check mode).
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}
+
+MODE=${1:-}
+OUT=${2:-}
+case "$MODE" in
+check | demo | bench) ;;
+*)
+	echo "usage: $0 check|demo|bench OUTDIR" >&2
+	exit 2
+	;;
+esac
+if [ -z "$OUT" ]; then
+	echo "usage: $0 check|demo|bench OUTDIR" >&2
+	exit 2
+fi
+
+ST=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$ST/.." && pwd)
+PF_BDF=${MVF_PF_BDF:-0000:00:04.0}
+VF0_BDF=${MVF_VF0_BDF:-0000:00:05.0}
+VF1_BDF=${MVF_VF1_BDF:-0000:00:06.0}
+export MVF_VF0_BDF=$VF0_BDF MVF_VF1_BDF=$VF1_BDF
+TIMEOUT=${MVF_TEST_TIMEOUT:-2400}
+TESTS=${MVF_TESTS:-mig_arcs mig_vf0_to_vf1 mig_stream_errors}
+DMESG_BAD='BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking'
+
+PASS=0
+FAIL=0
+
+result() { # result 0|1 NAME [detail]
+	if [ "$1" = 0 ]; then
+		PASS=$((PASS + 1))
+		echo "ok - $2${3:+ ($3)}"
+	else
+		FAIL=$((FAIL + 1))
+		echo "not ok - $2${3:+ ($3)}"
+	fi
+}
+
+driver_of() {
+	local l
+	l=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) || return 0
+	basename "$l"
+}
+
+# bind BDF DRIVER: unbind from any other driver, driver_override, probe.
+bind() {
+	local bdf=$1 drv=$2 dev=/sys/bus/pci/devices/$1 cur
+	if [ ! -e "$dev" ]; then
+		echo "bind: $bdf: no such PCI device"
+		return 1
+	fi
+	echo "bind: $bdf [$(cat "$dev/vendor"):$(cat "$dev/device")] -> $drv"
+	cur=$(driver_of "$bdf")
+	if [ -n "$cur" ] && [ "$cur" != "$drv" ]; then
+		echo "$bdf" >"$dev/driver/unbind" || return 1
+	fi
+	echo "$drv" >"$dev/driver_override" || return 1
+	if [ "$(driver_of "$bdf")" != "$drv" ]; then
+		echo "$bdf" >/sys/bus/pci/drivers_probe || true
+	fi
+	cur=$(driver_of "$bdf")
+	if [ "$cur" != "$drv" ]; then
+		echo "bind: $bdf is bound to '${cur:-nothing}', not $drv"
+		return 1
+	fi
+	return 0
+}
+
+load_modules() {
+	local ko
+	modprobe vfio-pci || return 1
+	modprobe vfio_iommu_type1 || return 1
+	for m in vfio_pci_core vfio_iommu_type1; do
+		if [ ! -d "/sys/module/$m" ]; then
+			echo "modules: $m not loaded"
+			return 1
+		fi
+	done
+	for ko in mvf_core mvf_vfio_pci; do
+		if [ -d "/sys/module/$ko" ]; then
+			echo "modules: $ko already loaded"
+			continue
+		fi
+		if [ ! -f "$SRC/$ko.ko" ]; then
+			echo "modules: $SRC/$ko.ko missing"
+			return 1
+		fi
+		insmod "$SRC/$ko.ko" || return 1
+	done
+	return 0
+}
+
+bind_all() {
+	local bdf grp ok=0
+	bind "$PF_BDF" mvf_core || ok=1
+	for bdf in "$VF0_BDF" "$VF1_BDF"; do
+		bind "$bdf" mvf_vfio_pci || {
+			ok=1
+			continue
+		}
+		grp=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/iommu_group")")
+		if [ ! -c "/dev/vfio/$grp" ]; then
+			echo "bind: $bdf: /dev/vfio/$grp missing"
+			ok=1
+		fi
+	done
+	return $ok
+}
+
+# Build the programs if the infra did not (slow under TCG, but works).
+ensure_built() {
+	local k p missing=0
+	for p in $TESTS mvf-demo mvf-bench; do
+		[ -x "$ST/$p" ] || missing=1
+	done
+	[ $missing = 0 ] && return 0
+	k=
+	for p in /usr/src/linux-source-*/tools/testing/selftests; do
+		[ -f "$p/kselftest_harness.h" ] && k=$p
+	done
+	echo "build: programs missing, building with KSFT_DIR=$k"
+	make -C "$ST" KSFT_DIR="$k"
+}
+
+# run_tap NAME CMD...: run a kselftest program, count its TAP results.
+run_tap() {
+	local name=$1 tap=$OUT/$1.tap plan ok notok skip rc
+	shift
+	echo "=== $name"
+	timeout -k 10 "$TIMEOUT" "$@" 2>&1 | tee "$tap"
+	rc=${PIPESTATUS[0]}
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$tap" | head -n1)
+	ok=$(grep -E '^ok [0-9]+ ' "$tap" | grep -vc '# SKIP')
+	skip=$(grep -cE '^ok [0-9]+ .*# SKIP' "$tap")
+	notok=$(grep -cE '^not ok [0-9]+ ' "$tap")
+	if [ -z "$plan" ]; then
+		echo "$name: no TAP plan (exit status $rc)"
+		result 1 "$name: program ran"
+		return
+	fi
+	PASS=$((PASS + ok))
+	FAIL=$((FAIL + notok + skip))
+	if [ "$skip" -gt 0 ]; then
+		echo "$name: $skip test(s) skipped, counted as failed"
+	fi
+	if [ $((ok + notok + skip)) -lt "$plan" ]; then
+		echo "$name: $((plan - ok - notok - skip)) of $plan tests reported no result (exit status $rc)"
+		FAIL=$((FAIL + plan - ok - notok - skip))
+	fi
+	echo "$name: $ok passed, $((notok + skip)) failed, exit status $rc"
+}
+
+main() {
+	local rc bad
+	mkdir -p "$OUT"
+	echo "guest-run: mode $MODE, kernel $(uname -r), source $SRC, out $OUT"
+	echo "guest-run: PF $PF_BDF, VF0 $VF0_BDF, VF1 $VF1_BDF"
+
+	load_modules
+	result $? "load vfio-pci, mvf_core.ko, mvf_vfio_pci.ko"
+	bind_all
+	result $? "bind PF to mvf_core and VFs to mvf_vfio_pci via driver_override"
+
+	case "$MODE" in
+	check)
+		ensure_built || result 1 "build selftests"
+		for t in $TESTS; do
+			if [ -x "$ST/$t" ]; then
+				run_tap "$t" "$ST/$t" "$VF0_BDF" "$VF1_BDF"
+			else
+				result 1 "$t: program missing"
+			fi
+		done
+		;;
+	demo)
+		ensure_built || result 1 "build demo"
+		echo "=== mvf-demo"
+		timeout -k 10 "$TIMEOUT" "$ST/mvf-demo" "$VF0_BDF" "$VF1_BDF" 2>&1 |
+			tee "$OUT/demo.txt"
+		rc=${PIPESTATUS[0]}
+		result "$rc" "demo: VF0 -> VF1 migration verified" "exit status $rc"
+		;;
+	bench)
+		ensure_built || result 1 "build bench"
+		echo "=== mvf-bench"
+		timeout -k 10 "$TIMEOUT" "$ST/mvf-bench" "$OUT/bench.txt" \
+			"$VF0_BDF" "$VF1_BDF" 2>&1
+		rc=$?
+		result "$rc" "bench: results in $OUT/bench.txt" "exit status $rc"
+		;;
+	esac
+
+	# Unloading must work once the devices are closed.
+	echo "=== unload"
+	rmmod mvf_vfio_pci && rmmod mvf_core
+	result $? "rmmod mvf_vfio_pci mvf_core"
+
+	echo "=== kernel log"
+	dmesg >"$OUT/dmesg.txt" 2>&1
+	bad=$(grep -E "$DMESG_BAD" "$OUT/dmesg.txt")
+	if [ -n "$bad" ]; then
+		echo "$bad"
+		result 1 "kernel log free of $DMESG_BAD"
+	else
+		result 0 "kernel log free of $DMESG_BAD"
+	fi
+
+	echo "$PASS passed, $FAIL failed" >"$OUT/summary"
+	echo "guest-run: $PASS passed, $FAIL failed"
+	[ "$FAIL" = 0 ]
+}
+
+mkdir -p "$OUT" || exit 2
+main 2>&1 | tee "$OUT/guest-run.log"
+rc=${PIPESTATUS[0]}
+sync
+exit "$rc"

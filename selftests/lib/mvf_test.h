@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mvf selftest library: drive an mvf VF from userspace through VFIO.
+ *
+ *  - struct mvf_vfio: one type1v2 container shared by every opened device,
+ *    so an IOVA means the same buffer for VF0 and VF1;
+ *  - struct mvf_dev: one VFIO PCI device (group + device fd + BAR0);
+ *  - struct mvf_dma: an anonymous buffer mapped at an IOVA of the container;
+ *  - struct mvf_ring: the VF descriptor/completion rings (mvf_desc.h);
+ *  - mvf_mig_*: the VFIO migration v2 uAPI;
+ *  - mvf_stream_*: parsing of the driver's record framing (mvf_stream.h)
+ *    and of the device image inside it (mvf_image.h);
+ *  - mvf_model: the expected content of a VF's device memory.
+ *
+ * Functions return 0 (or a count) on success and a negative errno on
+ * failure; every failure is printed to stderr naming the device (BDF) and
+ * the errno.
+ */
+#ifndef _MVF_TEST_H
+#define _MVF_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/vfio.h>
+
+#include "mvf.h"
+
+#define MVF_BDF_LEN		16	/* "0000:00:05.0" + NUL, rounded */
+#define MVF_MAX_VFS		8
+#define MVF_VF_NR_REGS		25	/* readable VF registers, mvf_vf_regs[] */
+
+/* Default completion timeout: generous, the test VM runs under TCG. */
+#define MVF_RING_TIMEOUT_MS	20000
+
+/* ---- container, devices, DMA (vfio.c) ---- */
+
+/**
+ * struct mvf_vfio - a VFIO type1v2 container shared by all devices
+ * @container: /dev/vfio/vfio fd
+ * @iommu_set: VFIO_SET_IOMMU done (after the first group joined)
+ * @next_iova: bump allocator for mvf_dma_alloc()
+ */
+struct mvf_vfio {
+	int container;
+	bool iommu_set;
+	uint64_t next_iova;
+};
+
+/**
+ * struct mvf_dev - one opened VFIO PCI device
+ * @vfio: the container it is attached to
+ * @bdf: PCI address, e.g. "0000:00:05.0"
+ * @group_id: IOMMU group number
+ * @group: /dev/vfio/<group_id> fd
+ * @fd: device fd
+ * @bar0: BAR0 mapping, or NULL when BAR0 is accessed with pread/pwrite
+ * @bar0_offset: region offset of BAR0 in the device fd
+ * @bar0_size: BAR0 bytes
+ */
+struct mvf_dev {
+	struct mvf_vfio *vfio;
+	char bdf[MVF_BDF_LEN];
+	int group_id;
+	int group;
+	int fd;
+	volatile uint32_t *bar0;
+	uint64_t bar0_offset;
+	uint64_t bar0_size;
+};
+
+/**
+ * struct mvf_dma - host memory the device can reach
+ * @va: user address
+ * @iova: IOVA in the shared container
+ * @size: bytes (multiple of the page size)
+ */
+struct mvf_dma {
+	void *va;
+	uint64_t iova;
+	size_t size;
+};
+
+int mvf_vfio_init(struct mvf_vfio *v);
+void mvf_vfio_fini(struct mvf_vfio *v);
+int mvf_dev_open(struct mvf_vfio *v, struct mvf_dev *d, const char *bdf);
+void mvf_dev_close(struct mvf_dev *d);
+int mvf_dev_reset(struct mvf_dev *d);
+uint32_t mvf_rd32(struct mvf_dev *d, uint32_t off);
+void mvf_wr32(struct mvf_dev *d, uint32_t off, uint32_t val);
+uint64_t mvf_rd64(struct mvf_dev *d, uint32_t off_lo);
+void mvf_wr64(struct mvf_dev *d, uint32_t off_lo, uint64_t val);
+int mvf_dev_msix_enable(struct mvf_dev *d, unsigned int nvec, int *efds);
+int64_t mvf_eventfd_wait(int efd, int timeout_ms);
+int mvf_dma_alloc(struct mvf_vfio *v, size_t size, struct mvf_dma *dma);
+int mvf_dma_free(struct mvf_vfio *v, struct mvf_dma *dma);
+
+/* Every readable VF BAR0 register, for register-for-register compares. */
+struct mvf_reg_name {
+	uint32_t off;
+	const char *name;
+};
+extern const struct mvf_reg_name mvf_vf_regs[MVF_VF_NR_REGS];
+extern const size_t mvf_vf_nr_regs;
+
+/**
+ * struct mvf_regs - a snapshot of every readable VF register
+ * @val: values, indexed like mvf_vf_regs[]
+ */
+struct mvf_regs {
+	uint32_t val[MVF_VF_NR_REGS];
+};
+
+void mvf_regs_read(struct mvf_dev *d, struct mvf_regs *r);
+/*
+ * Compare two snapshots; STATUS bits in @status_ignore are not compared.
+ * Prints each difference (prefix @what) and returns how many differ.
+ */
+int mvf_regs_diff(const char *what, const struct mvf_regs *a,
+		  const struct mvf_regs *b, uint32_t status_ignore);
+uint32_t mvf_regs_get(const struct mvf_regs *r, uint32_t off);
+
+/* ---- VF rings (ring.c) ---- */
+
+/**
+ * struct mvf_ring - host side of one VF's descriptor and completion rings
+ * @sq: descriptor ring memory (size * 64 bytes)
+ * @cq: completion ring memory (size * 16 bytes)
+ * @size: entries, power of 2
+ * @tail: next descriptor index to post (free-running)
+ * @done: next descriptor index whose completion is consumed
+ * @timeout_ms: completion timeout
+ */
+struct mvf_ring {
+	struct mvf_dma sq;
+	struct mvf_dma cq;
+	uint32_t size;
+	uint32_t tail;
+	uint32_t done;
+	int timeout_ms;
+};
+
+int mvf_ring_alloc(struct mvf_vfio *v, struct mvf_ring *r, uint32_t size);
+void mvf_ring_free(struct mvf_vfio *v, struct mvf_ring *r);
+void mvf_ring_reset(struct mvf_ring *r);
+void mvf_ring_program(struct mvf_dev *d, struct mvf_ring *r);
+uint32_t mvf_ring_post(struct mvf_ring *r, const struct mvf_desc *desc);
+void mvf_ring_doorbell(struct mvf_dev *d, struct mvf_ring *r);
+uint8_t mvf_ring_phase(const struct mvf_ring *r, uint32_t idx);
+int mvf_ring_wait(struct mvf_dev *d, struct mvf_ring *r, uint32_t idx,
+		  struct mvf_cpl *cpl);
+bool mvf_ring_peek(struct mvf_ring *r, uint32_t idx, struct mvf_cpl *cpl);
+int mvf_ring_run(struct mvf_dev *d, struct mvf_ring *r,
+		 const struct mvf_desc *descs, size_t n, struct mvf_cpl *cpls);
+int mvf_ring_exec(struct mvf_dev *d, struct mvf_ring *r,
+		  const struct mvf_desc *desc, struct mvf_cpl *cpl);
+
+struct mvf_desc mvf_desc_make(uint8_t op, uint32_t len, uint64_t src,
+			      uint64_t dst, uint64_t pattern, uint64_t cookie);
+
+/* ---- data patterns and CRC32C (util.c) ---- */
+
+void mvf_pattern_fill(void *buf, size_t len, uint64_t pattern);
+void mvf_prng_fill(void *buf, size_t len, uint64_t seed);
+uint32_t mvf_crc32c(uint32_t seed, const void *buf, size_t len);
+double mvf_now(void);
+
+/**
+ * struct mvf_buf - a growable byte buffer (migration streams)
+ * @data: bytes
+ * @len: bytes used
+ * @cap: bytes allocated
+ */
+struct mvf_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+int mvf_buf_reserve(struct mvf_buf *b, size_t cap);
+int mvf_buf_append(struct mvf_buf *b, const void *p, size_t len);
+int mvf_buf_insert(struct mvf_buf *b, size_t at, const void *p, size_t len);
+void mvf_buf_free(struct mvf_buf *b);
+
+/* ---- migration uAPI (mig.c) ---- */
+
+const char *mvf_mig_state_name(uint32_t state);
+int mvf_mig_get_flags(struct mvf_dev *d, uint64_t *flags);
+int mvf_mig_get_state(struct mvf_dev *d, uint32_t *state);
+int mvf_mig_set_state(struct mvf_dev *d, uint32_t state, int *data_fd);
+int mvf_mig_set_state_quiet(struct mvf_dev *d, uint32_t state, int *data_fd);
+int mvf_mig_data_size(struct mvf_dev *d, uint64_t *bytes);
+int mvf_mig_read_all(struct mvf_dev *d, int fd, struct mvf_buf *out);
+int mvf_mig_write_all(struct mvf_dev *d, int fd, const void *buf, size_t len,
+		      size_t chunk, size_t *done);
+int mvf_mig_save(struct mvf_dev *d, struct mvf_buf *stream);
+int mvf_mig_load(struct mvf_dev *d, const void *stream, size_t len);
+
+/* ---- stream framing and device image (stream.c) ---- */
+
+/**
+ * struct mvf_rec - one record of a saved stream
+ * @off: stream offset of the record header
+ * @size: payload bytes
+ * @flags: MVF_MIG_F_*
+ * @tag: enum mvf_mig_tag
+ */
+struct mvf_rec {
+	size_t off;
+	uint64_t size;
+	uint32_t flags;
+	uint32_t tag;
+};
+
+/**
+ * struct mvf_sec - one section of the device image
+ * @img_off: image offset of the section header
+ * @type: enum mvf_img_sec_type
+ * @len: payload bytes
+ */
+struct mvf_sec {
+	size_t img_off;
+	uint32_t type;
+	uint64_t len;
+};
+
+/**
+ * struct mvf_stream - a parsed stream
+ * @recs: records in stream order
+ * @nr_recs: number of records
+ * @img: concatenated DEVICE_DATA payloads (the device image)
+ * @secs: image sections
+ * @nr_secs: number of sections
+ */
+struct mvf_stream {
+	struct mvf_rec *recs;
+	size_t nr_recs;
+	struct mvf_buf img;
+	struct mvf_sec *secs;
+	size_t nr_secs;
+};
+
+int mvf_stream_parse(const struct mvf_buf *s, struct mvf_stream *ps);
+void mvf_stream_free(struct mvf_stream *ps);
+ssize_t mvf_stream_img_to_off(const struct mvf_stream *ps, size_t img_off);
+const struct mvf_sec *mvf_stream_find_sec(const struct mvf_stream *ps,
+					  uint32_t type, unsigned int nth);
+int mvf_stream_check_image(const struct mvf_stream *ps, uint64_t devmem_size,
+			   char *why, size_t why_len);
+
+/* ---- expected device memory (model.c) ---- */
+
+/**
+ * struct mvf_model - expected content of one VF's device memory
+ * @mem: devmem_size bytes
+ * @size: device memory bytes
+ */
+struct mvf_model {
+	uint8_t *mem;
+	uint64_t size;
+};
+
+/**
+ * struct mvf_ctx - what a test needs to drive one VF's data plane
+ * @dev: the device
+ * @ring: its rings
+ * @bounce: a DMA buffer for H2D/D2H staging
+ */
+struct mvf_ctx {
+	struct mvf_dev *dev;
+	struct mvf_ring *ring;
+	struct mvf_dma *bounce;
+};
+
+int mvf_model_init(struct mvf_model *m, uint64_t size);
+void mvf_model_free(struct mvf_model *m);
+int mvf_dev_dfill(struct mvf_ctx *c, struct mvf_model *m, uint64_t off,
+		  uint64_t len, uint64_t pattern);
+int mvf_dev_h2d(struct mvf_ctx *c, struct mvf_model *m, uint64_t off,
+		const void *data, uint64_t len);
+int mvf_dev_d2h(struct mvf_ctx *c, uint64_t off, void *out, uint64_t len);
+int64_t mvf_dev_verify(struct mvf_ctx *c, const struct mvf_model *m,
+		       uint64_t off, uint64_t len);
+int64_t mvf_dev_verify_bytes(struct mvf_ctx *c, const uint8_t *expect,
+			     uint64_t off, uint64_t len);
+
+/* ---- sysfs and device selection (sysfs.c) ---- */
+
+int mvf_sysfs_iommu_group(const char *bdf);
+int mvf_sysfs_driver(const char *bdf, char *name, size_t len);
+int mvf_sysfs_find(uint16_t device, char bdfs[][MVF_BDF_LEN], int max);
+bool mvf_is_bdf(const char *s);
+int mvf_select_vfs(int *argc, char **argv, char vf0[MVF_BDF_LEN],
+		   char vf1[MVF_BDF_LEN]);
+
+#endif /* _MVF_TEST_H */
