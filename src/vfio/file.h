@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mvf_vfio_pci: the saving and resuming data_fd files.
+ *
+ * A data_fd carries the record stream of include/mvf/mvf_stream.h: each
+ * record is a struct mvf_mig_record header and its payload; the device's
+ * image travels in MVF_MIG_TAG_DEVICE_DATA records.
+ *
+ * Life cycle: the FSM (lm.c) allocates a file, starts the device session
+ * through it, and keeps a file reference of its own in saving_migf or
+ * resuming_migf while the device is in that state.  Leaving the state,
+ * close_device() and a reset end the session and *disable* the file; the
+ * file and its buffer are freed only by the last fput(), in release(), so
+ * a user still holding the fd sees -ENODEV, never freed memory.  Once
+ * disabled, a file never touches the device or the PF again: @pf, @vf_id
+ * and @dev are used only under @lock while !@disabled, and disabling takes
+ * @lock, so it waits for an admin command that is in flight.
+ */
+#ifndef _MVF_VFIO_FILE_H
+#define _MVF_VFIO_FILE_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#include "mvf_stream.h"
+
+struct device;
+struct file;
+struct mvf_pf;
+struct mvf_vfio_pci_device;
+
+/**
+ * enum mvf_vfio_migf_type - direction of a data_fd
+ * @MVF_VFIO_MIGF_SAVE: saving group (STOP_COPY); read()
+ * @MVF_VFIO_MIGF_RESUME: RESUMING; write()
+ */
+enum mvf_vfio_migf_type {
+	MVF_VFIO_MIGF_SAVE,
+	MVF_VFIO_MIGF_RESUME,
+};
+
+/**
+ * struct mvf_vfio_mig_file - a saving or resuming data_fd
+ * @filp: the anon-inode file; its private_data is this structure
+ * @type: direction
+ * @pf: PF of the VF (the device's reference; see the life cycle above)
+ * @vf_id: VF index on @pf
+ * @dev: the VF's struct device, for messages
+ * @chunk: largest admin SAVE_CHUNK/LOAD_CHUNK, bytes; never above
+ *         MVF_MIG_RECORD_MAX, so one chunk always fits one record
+ * @lock: protects @disabled, @session, @error and @dev_end, and is held
+ *        around every admin command of the file's session.  Taken by the
+ *        paths that disable the file, including the reset path, so it is
+ *        never held across copy_to_user()/copy_from_user().
+ * @disabled: the FSM let go of the file; read()/write() return -ENODEV
+ * @session: a device save/load session is open for this file
+ * @error: sticky errno once the stream failed (device error or bad input);
+ *         later read()/write() return it and RESUMING -> STOP fails with it
+ * @dev_end: saving: the device flagged MVF_SAVE_F_END
+ * @rw_lock: serialises read()/write() and RESUMING -> STOP; protects the
+ *           fields below.  Held across copy_to_user()/copy_from_user(); the
+ *           reset path never takes it.  Order: state_mutex, @rw_lock, @lock.
+ * @buf: kvmalloc'd buffer of @chunk bytes.  Saving: the payload of the
+ *       current record.  Resuming: image bytes not yet loaded.
+ * @buf_len: valid bytes in @buf
+ * @buf_pos: saving: bytes of the current record (@rec, then @buf) already
+ *           read by the user
+ * @rec: saving: header of the current record; resuming: the record header
+ *       being received
+ * @rec_got: resuming: bytes of @rec received; sizeof(@rec) once complete
+ * @rec_left: resuming: payload bytes of the current record still to come
+ * @rec_skip: resuming: the current record's payload is dropped (optional)
+ * @total: bytes read from or written to the file so far
+ */
+struct mvf_vfio_mig_file {
+	struct file *filp;
+	enum mvf_vfio_migf_type type;
+	struct mvf_pf *pf;
+	u16 vf_id;
+	struct device *dev;
+	size_t chunk;
+
+	/* session state and admin commands; not across user copies */
+	struct mutex lock;
+	bool disabled;
+	bool session;
+	int error;
+	bool dev_end;
+
+	/* read()/write() and the buffer; held across user copies */
+	struct mutex rw_lock;
+	u8 *buf;
+	size_t buf_len;
+	size_t buf_pos;
+	struct mvf_mig_record rec;
+	size_t rec_got;
+	u64 rec_left;
+	bool rec_skip;
+	u64 total;
+};
+
+size_t mvf_vfio_chunk_size(struct mvf_pf *pf);
+u64 mvf_vfio_stream_overhead(u64 image_bytes, size_t chunk);
+
+struct mvf_vfio_mig_file *
+mvf_vfio_mig_file_alloc(struct mvf_vfio_pci_device *mvdev,
+			enum mvf_vfio_migf_type type);
+void mvf_vfio_mig_file_put(struct mvf_vfio_mig_file *migf);
+int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
+			     u64 image_bytes);
+int mvf_vfio_resume_file_start(struct mvf_vfio_mig_file *migf);
+int mvf_vfio_resume_file_finish(struct mvf_vfio_mig_file *migf);
+int mvf_vfio_mig_file_end(struct mvf_vfio_mig_file *migf);
+
+#endif /* _MVF_VFIO_FILE_H */

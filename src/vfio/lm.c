@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mvf_vfio_pci: the migration state machine (VFIO migration uAPI v2).
+ *
+ * migration_set_state() walks vfio_mig_get_next_state() one arc at a time
+ * under state_mutex.  Each arc is one step of the VF's suspend state
+ * (RUNNING, QUIESCED for P2P, STOPPED; see mvf_admin.h) or starts or ends a
+ * save/load session on the PF's admin queue:
+ *
+ *   RUNNING     -> RUNNING_P2P   VF_SUSPEND P2P
+ *   RUNNING_P2P -> RUNNING       VF_RESUME P2P
+ *   RUNNING_P2P -> STOP          VF_SUSPEND FULL
+ *   STOP        -> RUNNING_P2P   VF_RESUME FULL
+ *   STOP        -> STOP_COPY     VF_QUERY_SIZE, SAVE_START; saving data_fd
+ *   STOP_COPY   -> STOP          SAVE_END; the saving data_fd is disabled
+ *   STOP        -> RESUMING      LOAD_START; resuming data_fd
+ *   RESUMING    -> STOP          LOAD_CHUNK (rest), LOAD_END, or
+ *                                LOAD_ABORT if the stream already failed;
+ *                                the data_fd is disabled
+ *
+ * A failed admin command leaves the device in ERROR, with every data_fd
+ * disabled and its session ended; only VFIO_DEVICE_RESET (or closing the
+ * device) leaves ERROR.  A failure before any command (no memory) leaves
+ * the state unchanged.
+ *
+ * The saving-group code is shaped for PRE_COPY: the saving file has a save
+ * mode, and the PRE_COPY arcs will slot into mvf_vfio_step_locked().
+ */
+
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/lockdep.h>
+#include <linux/overflow.h>
+#include <linux/vfio.h>
+
+#include "mvf_core.h"
+#include "file.h"
+#include "vfio_dev.h"
+
+static const char *mvf_vfio_state_name(enum vfio_device_mig_state state)
+{
+	static const char * const names[] = {
+		[VFIO_DEVICE_STATE_ERROR] = "ERROR",
+		[VFIO_DEVICE_STATE_STOP] = "STOP",
+		[VFIO_DEVICE_STATE_RUNNING] = "RUNNING",
+		[VFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
+		[VFIO_DEVICE_STATE_RESUMING] = "RESUMING",
+		[VFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
+		[VFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
+		[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
+	};
+
+	if (state < ARRAY_SIZE(names) && names[state])
+		return names[state];
+	return "?";
+}
+
+/*
+ * Disable both data_fds, end their device sessions and drop the driver's
+ * file references.  Used when leaving a state abnormally (ERROR, close,
+ * reset): a failure to end a session is only worth a debug message, since
+ * the VF is reset or already broken.
+ */
+static void mvf_vfio_disable_files(struct mvf_vfio_pci_device *mvdev)
+{
+	int ret;
+
+	lockdep_assert_held(&mvdev->state_mutex);
+
+	if (mvdev->saving_migf) {
+		ret = mvf_vfio_mig_file_end(mvdev->saving_migf);
+		if (ret)
+			dev_dbg(mvf_vfio_dev(mvdev), "SAVE_END: %pe\n",
+				ERR_PTR(ret));
+		mvf_vfio_mig_file_put(mvdev->saving_migf);
+		mvdev->saving_migf = NULL;
+	}
+	if (mvdev->resuming_migf) {
+		ret = mvf_vfio_mig_file_end(mvdev->resuming_migf);
+		if (ret)
+			dev_dbg(mvf_vfio_dev(mvdev), "LOAD_ABORT: %pe\n",
+				ERR_PTR(ret));
+		mvf_vfio_mig_file_put(mvdev->resuming_migf);
+		mvdev->resuming_migf = NULL;
+	}
+}
+
+/*
+ * Bring the VF back to running after a reset or before the device is
+ * closed.  An FLR returns the VF to RUNNING, but a reset that raced with
+ * set_state may have come before the last suspend; so resume as far as
+ * @mig_state says the VF may be suspended.  A resume step the VF is not in
+ * fails with -EBUSY (MVF_AQ_STS_BAD_STATE), which is expected here.
+ */
+static void mvf_vfio_resume_running(struct mvf_vfio_pci_device *mvdev)
+{
+	int ret;
+
+	lockdep_assert_held(&mvdev->state_mutex);
+
+	switch (mvdev->mig_state) {
+	case VFIO_DEVICE_STATE_RUNNING:
+		return;
+	case VFIO_DEVICE_STATE_RUNNING_P2P:
+		break;
+	default:
+		/* STOP, STOP_COPY, RESUMING, ERROR: possibly STOPPED */
+		ret = mvf_vf_resume(mvdev->pf, mvdev->vf_id, MVF_SUSPEND_FULL);
+		if (ret && ret != -EBUSY)
+			dev_dbg(mvf_vfio_dev(mvdev), "VF_RESUME FULL: %pe\n",
+				ERR_PTR(ret));
+		break;
+	}
+	ret = mvf_vf_resume(mvdev->pf, mvdev->vf_id, MVF_SUSPEND_P2P);
+	if (ret && ret != -EBUSY)
+		dev_dbg(mvf_vfio_dev(mvdev), "VF_RESUME P2P: %pe\n",
+			ERR_PTR(ret));
+}
+
+/* The deferred part of a reset; see mvf_vfio_lm_reset_done(). */
+static void mvf_vfio_reset_locked(struct mvf_vfio_pci_device *mvdev)
+{
+	mvf_vfio_disable_files(mvdev);
+	mvf_vfio_resume_running(mvdev);
+	mvdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+}
+
+/**
+ * mvf_vfio_state_mutex_unlock - release state_mutex, running a deferred reset
+ * @mvdev: the VF; its state_mutex must be held
+ *
+ * Every unlock of state_mutex goes through here.  If reset_done() ran
+ * while the mutex was held, it only flagged @mvdev->deferred_reset; the
+ * cleanup happens now, before the mutex is released: the data_fds are
+ * disabled, their sessions ended, and the state is RUNNING again.
+ */
+void mvf_vfio_state_mutex_unlock(struct mvf_vfio_pci_device *mvdev)
+{
+again:
+	spin_lock(&mvdev->reset_lock);
+	if (mvdev->deferred_reset) {
+		mvdev->deferred_reset = false;
+		spin_unlock(&mvdev->reset_lock);
+		mvf_vfio_reset_locked(mvdev);
+		goto again;
+	}
+	mutex_unlock(&mvdev->state_mutex);
+	spin_unlock(&mvdev->reset_lock);
+}
+
+/**
+ * mvf_vfio_lm_reset_done - the VF was reset (FLR, VFIO_DEVICE_RESET, ...)
+ * @mvdev: the VF
+ *
+ * Called by the PCI core with the VF's vdev->memory_lock held, so it must
+ * not sleep on state_mutex: a set_state or close_device holding
+ * state_mutex may be waiting on a data_fd lock whose holder faults on a
+ * vfio BAR mapping and so waits for memory_lock.  If state_mutex is busy,
+ * its holder runs the cleanup in mvf_vfio_state_mutex_unlock().  Takes no
+ * lock on entry; sleeps (admin commands) only if it got state_mutex.
+ */
+void mvf_vfio_lm_reset_done(struct mvf_vfio_pci_device *mvdev)
+{
+	spin_lock(&mvdev->reset_lock);
+	mvdev->deferred_reset = true;
+	if (!mutex_trylock(&mvdev->state_mutex)) {
+		spin_unlock(&mvdev->reset_lock);
+		return;
+	}
+	spin_unlock(&mvdev->reset_lock);
+	mvf_vfio_state_mutex_unlock(mvdev);
+}
+
+/* A failed admin command: log once, disable everything, enter ERROR. */
+static struct file *mvf_vfio_arc_failed(struct mvf_vfio_pci_device *mvdev,
+					enum vfio_device_mig_state new,
+					int err)
+{
+	dev_err(mvf_vfio_dev(mvdev),
+		"migration arc %s -> %s failed: %pe; device state is ERROR until reset\n",
+		mvf_vfio_state_name(mvdev->mig_state),
+		mvf_vfio_state_name(new), ERR_PTR(err));
+	mvf_vfio_disable_files(mvdev);
+	mvdev->mig_state = VFIO_DEVICE_STATE_ERROR;
+	return ERR_PTR(err);
+}
+
+static struct file *mvf_vfio_arc_cmd(struct mvf_vfio_pci_device *mvdev,
+				     enum vfio_device_mig_state new, int err)
+{
+	return err ? mvf_vfio_arc_failed(mvdev, new, err) : NULL;
+}
+
+/* STOP -> STOP_COPY: open the save session, hand out the saving data_fd. */
+static struct file *mvf_vfio_start_saving(struct mvf_vfio_pci_device *mvdev,
+					  enum vfio_device_mig_state new)
+{
+	struct mvf_vfio_mig_file *migf;
+	struct mvf_vf_sizes sizes;
+	int ret;
+
+	migf = mvf_vfio_mig_file_alloc(mvdev, MVF_VFIO_MIGF_SAVE);
+	if (IS_ERR(migf))
+		return ERR_CAST(migf);
+
+	ret = mvf_vf_query_size(mvdev->pf, mvdev->vf_id, &sizes);
+	if (!ret)
+		ret = mvf_vfio_save_file_start(migf, MVF_SAVE_MODE_STOP_COPY,
+					       sizes.stop_copy_bytes);
+	if (ret) {
+		mvf_vfio_mig_file_put(migf);
+		return mvf_vfio_arc_failed(mvdev, new, ret);
+	}
+
+	/* The driver's reference; the one from alloc goes to userspace. */
+	get_file(migf->filp);
+	mvdev->saving_migf = migf;
+	return migf->filp;
+}
+
+/* STOP_COPY -> STOP: end the save session, disable the saving data_fd. */
+static int mvf_vfio_stop_saving(struct mvf_vfio_pci_device *mvdev)
+{
+	int ret;
+
+	ret = mvf_vfio_mig_file_end(mvdev->saving_migf);
+	mvf_vfio_mig_file_put(mvdev->saving_migf);
+	mvdev->saving_migf = NULL;
+	return ret;
+}
+
+/* STOP -> RESUMING: open the load session, hand out the resuming data_fd. */
+static struct file *
+mvf_vfio_start_resuming(struct mvf_vfio_pci_device *mvdev,
+			enum vfio_device_mig_state new)
+{
+	struct mvf_vfio_mig_file *migf;
+	int ret;
+
+	migf = mvf_vfio_mig_file_alloc(mvdev, MVF_VFIO_MIGF_RESUME);
+	if (IS_ERR(migf))
+		return ERR_CAST(migf);
+
+	ret = mvf_vfio_resume_file_start(migf);
+	if (ret) {
+		mvf_vfio_mig_file_put(migf);
+		return mvf_vfio_arc_failed(mvdev, new, ret);
+	}
+
+	get_file(migf->filp);
+	mvdev->resuming_migf = migf;
+	return migf->filp;
+}
+
+/* RESUMING -> STOP: load what was written, disable the resuming data_fd. */
+static int mvf_vfio_stop_resuming(struct mvf_vfio_pci_device *mvdev)
+{
+	int ret;
+
+	ret = mvf_vfio_resume_file_finish(mvdev->resuming_migf);
+	mvf_vfio_mig_file_put(mvdev->resuming_migf);
+	mvdev->resuming_migf = NULL;
+	return ret;
+}
+
+/* Perform one FSM arc from mvdev->mig_state to @new. */
+static struct file *mvf_vfio_step_locked(struct mvf_vfio_pci_device *mvdev,
+					 enum vfio_device_mig_state new)
+{
+	enum vfio_device_mig_state cur = mvdev->mig_state;
+	struct mvf_pf *pf = mvdev->pf;
+	u16 vf = mvdev->vf_id;
+
+	lockdep_assert_held(&mvdev->state_mutex);
+
+	if (cur == VFIO_DEVICE_STATE_RUNNING &&
+	    new == VFIO_DEVICE_STATE_RUNNING_P2P)
+		return mvf_vfio_arc_cmd(mvdev, new,
+					mvf_vf_suspend(pf, vf, MVF_SUSPEND_P2P));
+
+	if (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
+	    new == VFIO_DEVICE_STATE_RUNNING)
+		return mvf_vfio_arc_cmd(mvdev, new,
+					mvf_vf_resume(pf, vf, MVF_SUSPEND_P2P));
+
+	if (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
+	    new == VFIO_DEVICE_STATE_STOP)
+		return mvf_vfio_arc_cmd(mvdev, new,
+					mvf_vf_suspend(pf, vf, MVF_SUSPEND_FULL));
+
+	if (cur == VFIO_DEVICE_STATE_STOP &&
+	    new == VFIO_DEVICE_STATE_RUNNING_P2P)
+		return mvf_vfio_arc_cmd(mvdev, new,
+					mvf_vf_resume(pf, vf, MVF_SUSPEND_FULL));
+
+	if (cur == VFIO_DEVICE_STATE_STOP &&
+	    new == VFIO_DEVICE_STATE_STOP_COPY)
+		return mvf_vfio_start_saving(mvdev, new);
+
+	if (cur == VFIO_DEVICE_STATE_STOP_COPY &&
+	    new == VFIO_DEVICE_STATE_STOP)
+		return mvf_vfio_arc_cmd(mvdev, new, mvf_vfio_stop_saving(mvdev));
+
+	if (cur == VFIO_DEVICE_STATE_STOP &&
+	    new == VFIO_DEVICE_STATE_RESUMING)
+		return mvf_vfio_start_resuming(mvdev, new);
+
+	if (cur == VFIO_DEVICE_STATE_RESUMING &&
+	    new == VFIO_DEVICE_STATE_STOP)
+		return mvf_vfio_arc_cmd(mvdev, new,
+					mvf_vfio_stop_resuming(mvdev));
+
+	/* vfio_mig_get_next_state() yields no other arc for our flags. */
+	WARN_ON_ONCE(1);
+	return ERR_PTR(-EINVAL);
+}
+
+static struct file *
+mvf_vfio_set_state(struct vfio_device *vdev,
+		   enum vfio_device_mig_state new_state)
+{
+	struct mvf_vfio_pci_device *mvdev = mvf_vfio_from_vdev(vdev);
+	enum vfio_device_mig_state next;
+	struct file *res = NULL;
+	int ret;
+
+	/* ERROR cannot be requested (vfio_mig_get_next_state() agrees). */
+	if (new_state == VFIO_DEVICE_STATE_ERROR)
+		return ERR_PTR(-EINVAL);
+
+	mutex_lock(&mvdev->state_mutex);
+	while (new_state != mvdev->mig_state) {
+		/*
+		 * Only a reset leaves ERROR; vfio_mig_get_next_state() would
+		 * WARN if asked for a path out of it.
+		 */
+		if (mvdev->mig_state == VFIO_DEVICE_STATE_ERROR) {
+			res = ERR_PTR(-EINVAL);
+			break;
+		}
+
+		ret = vfio_mig_get_next_state(vdev, mvdev->mig_state,
+					      new_state, &next);
+		if (ret) {
+			res = ERR_PTR(ret);
+			break;
+		}
+
+		res = mvf_vfio_step_locked(mvdev, next);
+		if (IS_ERR(res))
+			break;
+		mvdev->mig_state = next;
+
+		/* Only the final arc may open a data_fd. */
+		if (WARN_ON(res && new_state != mvdev->mig_state)) {
+			fput(res);
+			res = ERR_PTR(-EINVAL);
+			break;
+		}
+	}
+	mvf_vfio_state_mutex_unlock(mvdev);
+	return res;
+}
+
+static int mvf_vfio_get_state(struct vfio_device *vdev,
+			      enum vfio_device_mig_state *curr_state)
+{
+	struct mvf_vfio_pci_device *mvdev = mvf_vfio_from_vdev(vdev);
+
+	mutex_lock(&mvdev->state_mutex);
+	*curr_state = mvdev->mig_state;
+	mvf_vfio_state_mutex_unlock(mvdev);
+	return 0;
+}
+
+static int mvf_vfio_get_data_size(struct vfio_device *vdev,
+				  unsigned long *stop_copy_length)
+{
+	struct mvf_vfio_pci_device *mvdev = mvf_vfio_from_vdev(vdev);
+	struct mvf_vf_sizes sizes;
+	size_t chunk;
+	u64 total;
+	int ret;
+
+	chunk = mvf_vfio_chunk_size(mvdev->pf);
+	if (!chunk)
+		return -EIO;
+
+	mutex_lock(&mvdev->state_mutex);
+	ret = mvf_vf_query_size(mvdev->pf, mvdev->vf_id, &sizes);
+	mvf_vfio_state_mutex_unlock(mvdev);
+	if (ret)
+		return ret;
+
+	if (check_add_overflow(sizes.stop_copy_bytes,
+			       mvf_vfio_stream_overhead(sizes.stop_copy_bytes,
+							chunk),
+			       &total) ||
+	    total > ULONG_MAX)
+		return -EOVERFLOW;
+
+	*stop_copy_length = total;
+	return 0;
+}
+
+static const struct vfio_migration_ops mvf_vfio_mig_ops = {
+	.migration_set_state = mvf_vfio_set_state,
+	.migration_get_state = mvf_vfio_get_state,
+	.migration_get_data_size = mvf_vfio_get_data_size,
+};
+
+/**
+ * mvf_vfio_lm_init - set up migration for a VF (vfio_device_ops.init)
+ * @mvdev: the VF; @mvdev->pf and @mvdev->vf_id already set
+ *
+ * Declares STOP_COPY and P2P support and the migration callbacks; the
+ * state starts as RUNNING.
+ */
+void mvf_vfio_lm_init(struct mvf_vfio_pci_device *mvdev)
+{
+	struct vfio_device *vdev = &mvdev->core_device.vdev;
+
+	mutex_init(&mvdev->state_mutex);
+	spin_lock_init(&mvdev->reset_lock);
+	mvdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+
+	vdev->migration_flags = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P;
+	vdev->mig_ops = &mvf_vfio_mig_ops;
+}
+
+/**
+ * mvf_vfio_lm_uninit - undo mvf_vfio_lm_init() (vfio_device_ops.release)
+ * @mvdev: the VF; closed, so no data_fd is enabled
+ */
+void mvf_vfio_lm_uninit(struct mvf_vfio_pci_device *mvdev)
+{
+	mutex_destroy(&mvdev->state_mutex);
+}
+
+/**
+ * mvf_vfio_lm_open - the device was opened (vfio_device_ops.open_device)
+ * @mvdev: the VF
+ *
+ * A freshly opened device is RUNNING.  Takes state_mutex.
+ */
+void mvf_vfio_lm_open(struct mvf_vfio_pci_device *mvdev)
+{
+	mutex_lock(&mvdev->state_mutex);
+	mvdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	mvf_vfio_state_mutex_unlock(mvdev);
+}
+
+/**
+ * mvf_vfio_lm_close - the last user closed the device (close_device)
+ * @mvdev: the VF
+ *
+ * Disables any data_fd still open (its holder then gets -ENODEV), ends the
+ * device sessions and lets the VF run again, as the uAPI requires every
+ * data_fd to reach its end before close_device() returns.  Takes
+ * state_mutex.
+ */
+void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev)
+{
+	mutex_lock(&mvdev->state_mutex);
+	mvf_vfio_reset_locked(mvdev);
+	mvf_vfio_state_mutex_unlock(mvdev);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mvf_vfio_pci: the VFIO device of one mvf VF.
+ *
+ * Locking (outermost first):
+ *
+ *   state_mutex     mig_state, saving_migf, resuming_migf.  Held across a
+ *                   whole migration_set_state() and across the admin
+ *                   commands of its arcs.  Always released through
+ *                   mvf_vfio_state_mutex_unlock(), which runs a deferred
+ *                   reset.  read()/write() on a data_fd never take it.
+ *   migf->rw_lock   see file.h; taken under state_mutex only by
+ *                   RESUMING -> STOP, never by the reset path.
+ *   migf->lock      see file.h; taken under state_mutex by every path that
+ *                   disables a data_fd, including the reset path.
+ *   reset_lock      deferred_reset.  A spinlock taken by reset_done(),
+ *                   which must not sleep on state_mutex: the PCI core
+ *                   calls it with vdev->memory_lock held, and read()/
+ *                   write() may fault on a vfio BAR mapping (mmap_lock ->
+ *                   memory_lock) while they hold a data_fd lock.
+ *
+ * No lock of this driver is held across copy_to_user()/copy_from_user()
+ * except migf->rw_lock, which the reset path never takes.
+ */
+#ifndef _MVF_VFIO_DEV_H
+#define _MVF_VFIO_DEV_H
+
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+
+struct mvf_pf;
+struct mvf_vfio_mig_file;
+
+/**
+ * struct mvf_vfio_pci_device - an mvf VF bound to mvf_vfio_pci
+ * @core_device: vfio-pci-core state; must be first (vfio_alloc_device())
+ * @pf: the VF's PF, referenced from init to release; every migration
+ *      command goes through the PF's admin queue
+ * @vf_id: the VF's index on @pf
+ * @state_mutex: protects @mig_state, @saving_migf and @resuming_migf
+ * @mig_state: the migration FSM state as the user sees it
+ * @saving_migf: the saving-group data_fd while in STOP_COPY; holds a file
+ *               reference of its own
+ * @resuming_migf: the resuming data_fd while in RESUMING; holds a file
+ *                 reference of its own
+ * @reset_lock: protects @deferred_reset
+ * @deferred_reset: a reset happened while @state_mutex was held; the next
+ *                  mvf_vfio_state_mutex_unlock() disables the data_fds and
+ *                  returns to RUNNING.  A whole byte, not a bitfield: it is
+ *                  written from reset context while other fields change.
+ */
+struct mvf_vfio_pci_device {
+	struct vfio_pci_core_device core_device;
+	struct mvf_pf *pf;
+	u16 vf_id;
+
+	/* FSM state and the driver's data_fd references */
+	struct mutex state_mutex;
+	enum vfio_device_mig_state mig_state;
+	struct mvf_vfio_mig_file *saving_migf;
+	struct mvf_vfio_mig_file *resuming_migf;
+
+	/* deferred_reset; taken in reset_done() */
+	spinlock_t reset_lock;
+	bool deferred_reset;
+};
+
+static inline struct mvf_vfio_pci_device *
+mvf_vfio_from_vdev(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct mvf_vfio_pci_device,
+			    core_device.vdev);
+}
+
+static inline struct device *mvf_vfio_dev(struct mvf_vfio_pci_device *mvdev)
+{
+	return &mvdev->core_device.pdev->dev;
+}
+
+/* lm.c: the migration FSM */
+void mvf_vfio_lm_init(struct mvf_vfio_pci_device *mvdev);
+void mvf_vfio_lm_uninit(struct mvf_vfio_pci_device *mvdev);
+void mvf_vfio_lm_open(struct mvf_vfio_pci_device *mvdev);
+void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev);
+void mvf_vfio_lm_reset_done(struct mvf_vfio_pci_device *mvdev);
+void mvf_vfio_state_mutex_unlock(struct mvf_vfio_pci_device *mvdev);
+
+#endif /* _MVF_VFIO_DEV_H */
