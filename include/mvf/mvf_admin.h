@@ -170,6 +170,12 @@ enum mvf_event_type {
 	MVF_EVENT_INITIAL_CHANGED	= 0x01,	/* precopy initial data reset */
 	MVF_EVENT_TRACKER_ERROR		= 0x02,	/* dirty tracker failed */
 	MVF_EVENT_VF_RESET		= 0x03,	/* VF was reset (FLR) */
+	/*
+	 * New precopy data exists after a SAVE_CHUNK answered
+	 * MVF_SAVE_F_EMPTY.  One-shot: armed by each EMPTY answer, posted at
+	 * most once until the next EMPTY.
+	 */
+	MVF_EVENT_PRECOPY_DATA		= 0x04,
 };
 
 /**

@@ -46,7 +46,39 @@ struct mvf_vf_sizes {
 	u64 dirty_bytes;
 };
 
+/**
+ * struct mvf_vf_event - one device event for a VF, CPU byte order
+ * @type: enum mvf_event_type (mvf_admin.h): MVF_EVENT_INITIAL_CHANGED,
+ *        MVF_EVENT_TRACKER_ERROR, MVF_EVENT_VF_RESET or
+ *        MVF_EVENT_PRECOPY_DATA; unknown types must be ignored
+ * @vf_id: VF the event concerns, < the PF's number of VFs
+ * @data: event-specific data (Documentation/device.rst)
+ * @seq: the device's event sequence number
+ */
+struct mvf_vf_event {
+	u16 type;
+	u16 vf_id;
+	u32 data;
+	u32 seq;
+};
+
+/**
+ * typedef mvf_vf_event_fn - a VF driver's event callback
+ * @priv: the pointer given to mvf_pf_set_vf_event_handler()
+ * @ev: the event; valid only during the call
+ *
+ * Called from the PF's event queue IRQ thread (process context) with the
+ * core's event lock held, one event at a time, in device order.  It may
+ * take spinlocks and wake waiters, but must not sleep for long, must not
+ * issue admin commands (admin queue recovery waits for this thread with
+ * the admin queue mutex held) and must not call
+ * mvf_pf_set_vf_event_handler(): defer such work to a workqueue.
+ */
+typedef void (*mvf_vf_event_fn)(void *priv, const struct mvf_vf_event *ev);
+
 struct mvf_pf *mvf_pf_get_by_vf(struct pci_dev *vf, u16 *vf_id);
+int mvf_pf_set_vf_event_handler(struct mvf_pf *pf, u16 vf_id,
+				mvf_vf_event_fn fn, void *priv);
 void mvf_pf_put(struct mvf_pf *pf);
 size_t mvf_pf_max_chunk(struct mvf_pf *pf);
 

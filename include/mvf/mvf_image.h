@@ -6,7 +6,9 @@
  * session: a sequence of sections, each a struct mvf_img_sec header
  * followed by @len payload bytes (no padding).  The stream is
  *
- *   HEADER  (exactly once, first)
+ *   HEADER  (first; a later HEADER restarts the image: everything staged
+ *            before it is discarded, which is how precopy re-sends its
+ *            initial data after MVF_EVENT_INITIAL_CHANGED)
  *   DEVMEM* (device memory pages; a later section for the same page
  *            replaces an earlier one, which is how precopy resends dirty
  *            pages)
@@ -54,6 +56,9 @@ static_assert(sizeof(struct mvf_img_sec) == 16, "mvf_img_sec size");
  * @vf_caps: MVF_REG_CAPS of the source VF; must be a subset of the
  *           target's (else MVF_AQ_STS_IMG_INCOMPAT)
  * @page_size: devmem page size of DEVMEM sections, bytes (4096)
+ * @devmem_active: MVF_VF_REG_DEVMEM_ACTIVE of the source, MiB; DEVMEM
+ *                 sections must lie inside it and must cover all of it
+ * @rsvd0: zero
  * @rsvd: zero
  */
 struct mvf_img_header {
@@ -63,7 +68,9 @@ struct mvf_img_header {
 	__le64	devmem_size;
 	__le32	vf_caps;
 	__le32	page_size;
-	__le64	rsvd[4];
+	__le32	devmem_active;
+	__le32	rsvd0;
+	__le64	rsvd[3];
 };
 static_assert(sizeof(struct mvf_img_header) == 64, "mvf_img_header size");
 

@@ -142,6 +142,16 @@
 #define MVF_VF_REG_CNT_BYTES_HI	0x04c
 #define MVF_VF_REG_CNT_ERR	0x050	/* ro: descriptors failed */
 #define MVF_VF_REG_LAST_ERR	0x054	/* ro: MVF_DESC_STS_* of last error */
+/*
+ * rw: active device memory, MiB, 1..DEVMEM/1 MiB (default: all of it).
+ * Descriptors may only reach the active part (else DEVMEM_ERR) and the
+ * state image only carries the active part.  Writes are honoured only
+ * while the VF is RUNNING and ring-idle; others are ignored.  Changing it
+ * during a PRECOPY save session invalidates the initial data already
+ * streamed: the device restarts its initial data (a new HEADER section
+ * and every active page) and posts MVF_EVENT_INITIAL_CHANGED.
+ */
+#define MVF_VF_REG_DEVMEM_ACTIVE	0x058
 #define MVF_VF_REG_SCRATCH0	0x060	/* rw: 4 scratch registers */
 #define MVF_VF_NUM_SCRATCH	4
 

@@ -32,7 +32,12 @@ static_assert(sizeof(struct mvf_mig_record) == 16, "mvf_mig_record size");
 
 enum mvf_mig_tag {
 	MVF_MIG_TAG_DEVICE_DATA		= 0,	/* device image bytes */
-	MVF_MIG_TAG_STOP_COPY_SIZE	= 1,	/* optional: __le64 hint */
+	/*
+	 * Optional, first record of a saving stream: __le64 bytes of the
+	 * device image an immediate STOP_COPY would stream (a sizing hint;
+	 * the resuming side may ignore it).
+	 */
+	MVF_MIG_TAG_STOP_COPY_SIZE	= 1,
 };
 
 #define MVF_MIG_RECORD_MAX	(4u << 20)

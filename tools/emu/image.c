@@ -34,6 +34,11 @@ struct img_save {
 	uint64_t dm_off;	/* device memory bytes after @pre */
 	uint64_t len;		/* section bytes */
 	uint64_t pos;		/* section bytes handed out */
+	/*
+	 * PRECOPY: a SAVE_CHUNK answered MVF_SAVE_F_EMPTY and no new data
+	 * appeared since; the next new data posts MVF_EVENT_PRECOPY_DATA.
+	 */
+	bool data_armed;
 	/* Stream so far. */
 	uint32_t crc;
 	uint32_t nsec;		/* sections started, trailer excluded */
@@ -65,7 +70,7 @@ static void clear_dirty(struct vf *vf, uint64_t p, uint64_t n)
 		vf->dirty[p / 64] &= ~(1ull << (p % 64));
 }
 
-/* First page >= @from that is dirty, or vf->npages. */
+/* First page in [@from, @limit) that is dirty, or @limit. */
 static uint64_t next_dirty(const struct vf *vf, uint64_t from, uint64_t limit)
 {
 	uint64_t p = from;
@@ -125,6 +130,7 @@ static void build_header(struct img_save *s, const struct vf *vf)
 	h.devmem_size = htole64(vf->devmem_size);
 	h.vf_caps = htole32(VF_CAPS);
 	h.page_size = htole32(PAGE);
+	h.devmem_active = htole32(vf->active_mib);
 	sec_begin(s, PH_HEADER, MVF_IMG_SEC_HEADER, sizeof(h));
 	memcpy(s->pre + s->pre_len, &h, sizeof(h));
 	s->pre_len += sizeof(h);
@@ -222,8 +228,8 @@ static bool next_section(struct img_save *s, struct vf *vf)
 			s->phase = PH_INITIAL;
 			return true;
 		case PH_INITIAL:
-			if (s->init_page < vf->npages) {
-				n = vf->npages - s->init_page;
+			if (s->init_page < vf->active_pages) {
+				n = vf->active_pages - s->init_page;
 				n = n < PAGES_PER_SEC ? n : PAGES_PER_SEC;
 				build_devmem(s, vf, PH_INITIAL, s->init_page, n);
 				s->init_page += n;
@@ -232,9 +238,9 @@ static bool next_section(struct img_save *s, struct vf *vf)
 			s->phase = PH_DIRTY;
 			continue;
 		case PH_DIRTY:
-			p = next_dirty(vf, 0, vf->npages);
-			if (p < vf->npages) {
-				for (n = 0; p + n < vf->npages && n < PAGES_PER_SEC &&
+			p = next_dirty(vf, 0, vf->active_pages);
+			if (p < vf->active_pages) {
+				for (n = 0; p + n < vf->active_pages && n < PAGES_PER_SEC &&
 				     page_dirty(vf, p + n); n++)
 					;
 				build_devmem(s, vf, PH_DIRTY, p, n);
@@ -302,13 +308,52 @@ size_t img_save_read(struct vf *vf, uint8_t *buf, size_t len, uint32_t *flags)
 		if (s->pos == s->len)
 			s->active = false;
 	}
-	if (s->phase == PH_END && !s->active)
+	if (s->phase == PH_END && !s->active) {
 		*flags = MVF_SAVE_F_END;
-	else if (!n)
+	} else if (!n) {
 		*flags = MVF_SAVE_F_EMPTY;
-	else
+		s->data_armed = true;
+	} else {
 		*flags = 0;
+	}
 	return n;
+}
+
+static void post(struct vf *vf, uint16_t type, uint32_t data)
+{
+	if (vf->event)
+		vf->event(vf->event_ctx, type, (uint16_t)vf->index, data);
+}
+
+void img_save_new_data(struct vf *vf)
+{
+	struct img_save *s = vf->save;
+
+	if (!s || !s->data_armed)
+		return;
+	s->data_armed = false;
+	post(vf, MVF_EVENT_PRECOPY_DATA, 0);
+}
+
+void img_save_reinit(struct vf *vf)
+{
+	struct img_save *s = vf->save;
+
+	/* Only a PRECOPY session before REGS can see a RUNNING VF. */
+	if (!s || s->mode != MVF_SAVE_MODE_PRECOPY || s->phase > PH_DIRTY)
+		return;
+	/*
+	 * The section being handed out is finished as it is (the stream
+	 * must stay parseable); its rest counts as initial data.  Then a
+	 * new HEADER and every active page again.
+	 */
+	if (s->active)
+		s->kind = PH_INITIAL;
+	s->phase = PH_HEADER;
+	s->init_page = 0;
+	clear_dirty(vf, 0, vf->npages);
+	post(vf, MVF_EVENT_INITIAL_CHANGED, vf->active_mib);
+	img_save_new_data(vf);
 }
 
 void img_query_size(const struct vf *vf, struct mvf_state_size *out)
@@ -318,7 +363,7 @@ void img_query_size(const struct vf *vf, struct mvf_state_size *out)
 
 	memset(out, 0, sizeof(*out));
 	if (!s) {
-		out->stop_copy_bytes = htole64(img_full_size(vf->devmem_size));
+		out->stop_copy_bytes = htole64(img_full_size(vf->active_size));
 		return;
 	}
 	if (s->active) {
@@ -333,7 +378,7 @@ void img_query_size(const struct vf *vf, struct mvf_state_size *out)
 	if (s->phase == PH_HEADER)
 		init += SEC_HDR + sizeof(struct mvf_img_header);
 	if (s->phase <= PH_INITIAL)
-		init += devmem_run_bytes(vf->npages - s->init_page);
+		init += devmem_run_bytes(vf->active_pages - s->init_page);
 	if (s->phase <= PH_DIRTY)
 		dirty += dirty_bytes(vf, s->init_page);
 	if (s->phase <= PH_REGS)
@@ -363,6 +408,10 @@ struct img_load {
 	/* The target VF's configuration. */
 	uint64_t devmem_size;
 	uint64_t npages;
+	uint32_t mib_max;	/* largest devmem_active the target takes */
+	/* From the latest HEADER: the active part the DEVMEM sections cover. */
+	uint32_t active_mib;
+	uint64_t active_size;
 	/* Staging copy, committed by img_load_end. */
 	uint8_t *devmem;
 	uint64_t *covered;	/* pages some DEVMEM section carried */
@@ -392,6 +441,7 @@ int img_load_start(struct vf *vf)
 		return MVF_AQ_STS_NO_MEMORY;
 	l->devmem_size = vf->devmem_size;
 	l->npages = vf->npages;
+	l->mib_max = vf_devmem_mib_max(vf);
 	l->devmem = devmem_alloc(vf->devmem_size);
 	l->covered = calloc((l->npages + 63) / 64, sizeof(uint64_t));
 	if (!l->devmem || !l->covered) {
@@ -425,7 +475,8 @@ static int sec_start(struct img_load *l)
 		return MVF_AQ_STS_IMG_SECTION;
 	switch (l->type) {
 	case MVF_IMG_SEC_HEADER:
-		if (l->have_header)
+		/* A later HEADER restarts the image, but not after REGS. */
+		if (l->have_regs)
 			return MVF_AQ_STS_IMG_SECTION;
 		if (l->plen != sizeof(struct mvf_img_header))
 			return MVF_AQ_STS_IMG_LENGTH;
@@ -466,12 +517,22 @@ static int check_header(struct img_load *l)
 		return MVF_AQ_STS_IMG_VERSION;
 	if (h.flags)
 		return MVF_AQ_STS_IMG_SECTION;
-	for (i = 0; i < 4; i++)
+	if (h.rsvd0)
+		return MVF_AQ_STS_IMG_SECTION;
+	for (i = 0; i < (int)(sizeof(h.rsvd) / sizeof(h.rsvd[0])); i++)
 		if (h.rsvd[i])
 			return MVF_AQ_STS_IMG_SECTION;
 	if (le64toh(h.devmem_size) != l->devmem_size ||
 	    (le32toh(h.vf_caps) & ~VF_CAPS) || le32toh(h.page_size) != PAGE)
 		return MVF_AQ_STS_IMG_INCOMPAT;
+	if (!le32toh(h.devmem_active) || le32toh(h.devmem_active) > l->mib_max)
+		return MVF_AQ_STS_IMG_SECTION;
+	l->active_mib = le32toh(h.devmem_active);
+	l->active_size = (uint64_t)l->active_mib << 20;
+	if (l->active_size > l->devmem_size)
+		l->active_size = l->devmem_size;
+	/* (Re)start: whatever earlier sections staged no longer counts. */
+	memset(l->covered, 0, (l->npages + 63) / 64 * sizeof(uint64_t));
 	l->have_header = true;
 	return MVF_AQ_STS_OK;
 }
@@ -483,8 +544,8 @@ static int check_devmem(struct img_load *l)
 
 	memcpy(&d, l->pbuf, sizeof(d));
 	off = le64toh(d.offset);
-	if (d.rsvd || off % PAGE || off > l->devmem_size ||
-	    len > l->devmem_size - off)
+	if (d.rsvd || off % PAGE || off > l->active_size ||
+	    len > l->active_size - off)
 		return MVF_AQ_STS_IMG_SECTION;
 	l->dm_off = off;
 	for (p = off / PAGE; p < (off + len) / PAGE; p++)
@@ -529,7 +590,7 @@ static int check_trailer(struct img_load *l)
 		return MVF_AQ_STS_IMG_LENGTH;
 	if (le32toh(t.nr_sections) != l->nsec || !l->have_regs)
 		return MVF_AQ_STS_IMG_SECTION;
-	for (p = 0; p < l->npages; p++)
+	for (p = 0; p < l->active_size / PAGE; p++)
 		if (!(l->covered[p / 64] & (1ull << (p % 64))))
 			return MVF_AQ_STS_IMG_SECTION;
 	l->done = true;
@@ -625,13 +686,21 @@ int img_load_end(struct vf *vf)
 	if (!st && !l->done)
 		st = MVF_AQ_STS_IMG_TRUNCATED;
 	if (!st) {
-		/* Commit: swap in the staged device memory, then registers. */
+		/*
+		 * Commit: swap in the staged device memory (the part beyond
+		 * the active one keeps the target's contents), DEVMEM_ACTIVE,
+		 * then registers.
+		 */
 		old = vf->devmem;
 		vf->devmem = l->devmem;
 		l->devmem = old;
+		if (l->active_size < vf->devmem_size)
+			memcpy(vf->devmem + l->active_size, old + l->active_size,
+			       vf->devmem_size - l->active_size);
+		vf_set_active(vf, l->active_mib);
 		img_to_regs(&l->regs, &r);
 		vf_set_regs(vf, &r);
-		vf_mark_dirty(vf, 0, vf->devmem_size);
+		vf_mark_dirty(vf, 0, vf->active_size);
 	}
 	img_load_free(l);
 	return st;

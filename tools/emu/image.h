@@ -6,12 +6,14 @@
  * copy and commits it to the VF only when the whole stream was valid.
  *
  * The stream is deterministic: the same VF state always gives the same
- * bytes.  Layout of a STOP_COPY stream for D bytes of device memory:
+ * bytes.  Layout of a STOP_COPY stream for D bytes of active device memory
+ * (DEVMEM_ACTIVE; the rest of device memory is not part of the image):
  *   HEADER (16 + 64), then ceil(D / 1 MiB) DEVMEM sections (16 + 16 +
  *   up to 1 MiB each, ascending offsets), REGS (16 + 128), TRAILER (16 + 16).
  * A PRECOPY stream is the same up to the last initial DEVMEM section, then
  * carries DEVMEM sections for pages written since they were streamed, and
- * REGS + TRAILER once the VF is STOPPED.
+ * REGS + TRAILER once the VF is STOPPED.  A change of DEVMEM_ACTIVE during
+ * a PRECOPY session restarts it: a new HEADER and all initial data again.
  */
 #ifndef EMU_IMAGE_H
 #define EMU_IMAGE_H
@@ -30,8 +32,9 @@ struct img_load;
 #define IMG_TAIL_BYTES	(2 * sizeof(struct mvf_img_sec) + \
 			 sizeof(struct mvf_img_regs) + sizeof(struct mvf_img_trailer))
 
-/* Bytes of a complete STOP_COPY stream for @devmem_size bytes. */
-uint64_t img_full_size(uint64_t devmem_size);
+/* Bytes of a complete STOP_COPY stream for @active_size bytes of active
+ * device memory (DEVMEM_ACTIVE). */
+uint64_t img_full_size(uint64_t active_size);
 
 /*
  * Open a save session on @vf (vf->save must be NULL) in @mode
@@ -49,6 +52,22 @@ int img_save_start(struct vf *vf, uint32_t mode);
  */
 size_t img_save_read(struct vf *vf, uint8_t *buf, size_t len,
 		     uint32_t *flags);
+
+/*
+ * New precopy data appeared on @vf (a page was dirtied): posts
+ * MVF_EVENT_PRECOPY_DATA once if a SAVE_CHUNK answered F_EMPTY since the
+ * last such event.  No-op without an armed PRECOPY session.
+ */
+void img_save_new_data(struct vf *vf);
+
+/*
+ * DEVMEM_ACTIVE of @vf changed: a PRECOPY session (before REGS) restarts
+ * its initial data after the section being handed out: a new HEADER, then
+ * every active page; dirty data is dropped.  Posts
+ * MVF_EVENT_INITIAL_CHANGED (data = new DEVMEM_ACTIVE, MiB), then
+ * img_save_new_data().  No-op without such a session.
+ */
+void img_save_reinit(struct vf *vf);
 
 /* VF_QUERY_SIZE data for @vf (with or without a save session). */
 void img_query_size(const struct vf *vf, struct mvf_state_size *out);

@@ -54,7 +54,22 @@ int vf_init(struct vf *vf, unsigned int index, uint64_t devmem_size,
 	vf->dma = dma;
 	vf->irq = irq;
 	vf->state = VF_RUNNING;
+	vf_set_active(vf, vf_devmem_mib_max(vf));
 	return 0;
+}
+
+uint32_t vf_devmem_mib_max(const struct vf *vf)
+{
+	return (uint32_t)((vf->devmem_size + (1u << 20) - 1) >> 20);
+}
+
+void vf_set_active(struct vf *vf, uint32_t mib)
+{
+	uint64_t bytes = (uint64_t)mib << 20;
+
+	vf->active_mib = mib;
+	vf->active_size = bytes < vf->devmem_size ? bytes : vf->devmem_size;
+	vf->active_pages = vf->active_size / MVF_IMG_PAGE_SIZE;
 }
 
 void vf_destroy(struct vf *vf)
@@ -78,6 +93,8 @@ void vf_mark_dirty(struct vf *vf, uint64_t off, uint64_t len)
 	last = (off + len - 1) / MVF_IMG_PAGE_SIZE;
 	for (p = off / MVF_IMG_PAGE_SIZE; p <= last && p < vf->npages; p++)
 		vf->dirty[p / 64] |= 1ull << (p % 64);
+	if (vf->save)
+		img_save_new_data(vf);
 }
 
 static void vf_raise(struct vf *vf, unsigned int vec)
@@ -102,7 +119,7 @@ static void vf_halt(struct vf *vf, uint32_t err)
 
 static bool devmem_range_ok(const struct vf *vf, uint64_t off, uint64_t len)
 {
-	return off <= vf->devmem_size && len <= vf->devmem_size - off;
+	return off <= vf->active_size && len <= vf->active_size - off;
 }
 
 static void fill_pattern(uint8_t *p, size_t n, uint64_t pos, uint64_t pattern)
@@ -324,6 +341,8 @@ uint32_t vf_reg_read(struct vf *vf, uint32_t off)
 		return r->cnt_err;
 	case MVF_VF_REG_LAST_ERR:
 		return r->last_err;
+	case MVF_VF_REG_DEVMEM_ACTIVE:
+		return vf->active_mib;
 	}
 	if (off >= MVF_VF_REG_SCRATCH0 &&
 	    off < MVF_VF_REG_SCRATCH0 + 4 * MVF_VF_NUM_SCRATCH)
@@ -353,6 +372,35 @@ static void vf_write_ctrl(struct vf *vf, uint32_t val)
 			vf_run(vf);
 		}
 	}
+}
+
+/*
+ * DEVMEM_ACTIVE: honoured only for 1..vf_devmem_mib_max() while the VF is
+ * RUNNING and its ring idle (no descriptor outstanding: SQ_HEAD == SQ_TAIL,
+ * no latched doorbell); anything else is ignored.  Changing it during a
+ * PRECOPY save session restarts the session's initial data.
+ */
+static void vf_write_devmem_active(struct vf *vf, uint32_t val)
+{
+	const struct vf_regs *r = &vf->r;
+
+	if (val == vf->active_mib)
+		return;
+	if (!val || val > vf_devmem_mib_max(vf)) {
+		emu_dbg(vf->verbose, "%s: DEVMEM_ACTIVE %u ignored: not 1..%u MiB",
+			vf->name, val, vf_devmem_mib_max(vf));
+		return;
+	}
+	if (vf->state != VF_RUNNING || r->sq_head != r->sq_tail || r->db_latched) {
+		emu_dbg(vf->verbose, "%s: DEVMEM_ACTIVE %u ignored: VF not running or ring busy (head %u tail %u)",
+			vf->name, val, r->sq_head, r->sq_tail);
+		return;
+	}
+	emu_dbg(vf->verbose, "%s: DEVMEM_ACTIVE %u -> %u MiB", vf->name,
+		vf->active_mib, val);
+	vf_set_active(vf, val);
+	if (vf->save)
+		img_save_reinit(vf);
 }
 
 void vf_reg_write(struct vf *vf, uint32_t off, uint32_t val)
@@ -390,6 +438,9 @@ void vf_reg_write(struct vf *vf, uint32_t off, uint32_t val)
 		}
 		vf_run(vf);
 		return;
+	case MVF_VF_REG_DEVMEM_ACTIVE:
+		vf_write_devmem_active(vf, val);
+		return;
 	}
 	if (off >= MVF_VF_REG_SCRATCH0 &&
 	    off < MVF_VF_REG_SCRATCH0 + 4 * MVF_VF_NUM_SCRATCH) {
@@ -407,6 +458,7 @@ void vf_reset(struct vf *vf)
 	vf->save = NULL;
 	vf->load = NULL;
 	memset(&vf->r, 0, sizeof(vf->r));
+	vf_set_active(vf, vf_devmem_mib_max(vf));
 	vf->state = VF_RUNNING;
 	emu_dbg(vf->verbose, "%s: function reset (device memory preserved)", vf->name);
 	if (vf->event)

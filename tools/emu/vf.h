@@ -60,6 +60,15 @@ struct vf {
 	uint8_t *devmem;
 	uint64_t npages;	/* devmem pages of MVF_IMG_PAGE_SIZE */
 	uint64_t *dirty;	/* page bitmap: written since bit cleared */
+	/*
+	 * MVF_VF_REG_DEVMEM_ACTIVE: the part of device memory descriptors
+	 * reach and images carry.  @active_mib is the register value,
+	 * 1..vf_devmem_mib_max(); @active_size = min(@active_mib MiB,
+	 * @devmem_size) bytes, @active_pages its pages.
+	 */
+	uint32_t active_mib;
+	uint64_t active_size;
+	uint64_t active_pages;
 	struct vf_regs r;
 	enum vf_state state;
 	struct dma_space *dma;	/* the VF's own DMA space (its IOVAs) */
@@ -86,8 +95,8 @@ void vf_reg_write(struct vf *vf, uint32_t off, uint32_t val);
 /*
  * Function Level Reset / vfio-user DEVICE_RESET: registers, rings,
  * counters, scratch and pending interrupts to defaults, save/load session
- * dropped, state RUNNING, MVF_EVENT_VF_RESET posted.  Device memory is
- * preserved.
+ * dropped, DEVMEM_ACTIVE back to all of device memory, state RUNNING,
+ * MVF_EVENT_VF_RESET posted.  Device memory is preserved.
  */
 void vf_reset(struct vf *vf);
 
@@ -100,6 +109,12 @@ uint32_t vf_msix_pending(const struct vf *vf);
 
 /* Mark device memory [off, off + len) as written (dirty pages). */
 void vf_mark_dirty(struct vf *vf, uint64_t off, uint64_t len);
+
+/* Largest DEVMEM_ACTIVE value: device memory in MiB, rounded up. */
+uint32_t vf_devmem_mib_max(const struct vf *vf);
+
+/* Set DEVMEM_ACTIVE to @mib (1..vf_devmem_mib_max(), unchecked). */
+void vf_set_active(struct vf *vf, uint32_t mib);
 
 /* Install @r (validated) as the register state; used by image loads. */
 void vf_set_regs(struct vf *vf, const struct vf_regs *r);

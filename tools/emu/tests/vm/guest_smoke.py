@@ -255,6 +255,16 @@ def main():
     vf.rd(0x38)                                  # flushes the posted doorbell
     c = struct.unpack_from("<QIBB2x", buf, CQ)
     check("devmem preserved across FLR", c[0] == 0x200 and c[1] == crc32c(src), str(c))
+    # DEVMEM_ACTIVE (0x058): default all of device memory (MiB), honoured
+    # while RUNNING with an idle ring, range-checked, reset by FLR.
+    full = vf.rd(0x18) >> 20
+    check("DEVMEM_ACTIVE default", vf.rd(0x58) == full, str(vf.rd(0x58)))
+    vf.wr(0x58, 1)
+    check("DEVMEM_ACTIVE write", vf.rd(0x58) == 1, str(vf.rd(0x58)))
+    vf.wr(0x58, full + 1)
+    check("DEVMEM_ACTIVE out of range ignored", vf.rd(0x58) == 1, str(vf.rd(0x58)))
+    ioctl(vf.fd, DEVICE_RESET)
+    check("DEVMEM_ACTIVE reset by FLR", vf.rd(0x58) == full, str(vf.rd(0x58)))
 
     passed, failed = sum(results), len(results) - sum(results)
     line = "%d passed, %d failed" % (passed, failed)
