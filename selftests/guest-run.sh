@@ -41,7 +41,7 @@ VF0_BDF=${MVF_VF0_BDF:-0000:00:05.0}
 VF1_BDF=${MVF_VF1_BDF:-0000:00:06.0}
 export MVF_VF0_BDF=$VF0_BDF MVF_VF1_BDF=$VF1_BDF
 TIMEOUT=${MVF_TEST_TIMEOUT:-2400}
-TESTS=${MVF_TESTS:-mig_arcs mig_vf0_to_vf1 mig_stream_errors}
+TESTS=${MVF_TESTS:-mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy vfio_mig_conformance}
 DMESG_BAD='BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking'
 
 PASS=0
@@ -131,7 +131,7 @@ bind_all() {
 # Build the programs if the infra did not (slow under TCG, but works).
 ensure_built() {
 	local k p missing=0
-	for p in $TESTS mvf-demo mvf-bench; do
+	for p in $TESTS mvf-demo mvf-bench mvf-precopy-bench; do
 		[ -x "$ST/$p" ] || missing=1
 	done
 	[ $missing = 0 ] && return 0
@@ -186,10 +186,14 @@ main() {
 	check)
 		ensure_built || result 1 "build selftests"
 		for t in $TESTS; do
-			if [ -x "$ST/$t" ]; then
-				run_tap "$t" "$ST/$t" "$VF0_BDF" "$VF1_BDF"
-			else
+			if [ ! -x "$ST/$t" ]; then
 				result 1 "$t: program missing"
+			elif [ "$t" = vfio_mig_conformance ]; then
+				# generic suite: one device, as the upstream
+				# vfio selftests take it
+				run_tap "$t" "$ST/$t" "$VF0_BDF"
+			else
+				run_tap "$t" "$ST/$t" "$VF0_BDF" "$VF1_BDF"
 			fi
 		done
 		;;
@@ -208,6 +212,12 @@ main() {
 			"$VF0_BDF" "$VF1_BDF" 2>&1
 		rc=$?
 		result "$rc" "bench: results in $OUT/bench.txt" "exit status $rc"
+		echo "=== mvf-precopy-bench"
+		timeout -k 10 "$TIMEOUT" "$ST/mvf-precopy-bench" "$OUT/bench.txt" \
+			"$VF0_BDF" "$VF1_BDF" 2>&1
+		rc=$?
+		result "$rc" "bench: PRE_COPY figures in $OUT/bench.txt" \
+			"exit status $rc"
 		;;
 	esac
 

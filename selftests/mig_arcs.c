@@ -2,7 +2,8 @@
 /*
  * mig_arcs: the VFIO migration v2 state machine of an mvf VF.
  *
- * Checks the advertised flags, every single arc the driver implements,
+ * Checks the advertised flags (exactly STOP_COPY | P2P | PRE_COPY), every
+ * single arc the driver implements (the PRE_COPY family included),
  * every combination arc between supported states (against the path
  * vfio_mig_get_next_state() takes, observed through the VF's STATUS
  * register), unsupported and invalid states, the ERROR state and its
@@ -22,10 +23,22 @@
 
 #define ARCS_BOUNCE	(1u << 20)
 
+/* What src/vfio advertises (issue 3: the PRE_COPY family). */
+#define MVF_MIG_FLAGS	(VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P | \
+			 VFIO_MIGRATION_PRE_COPY)
+
+static bool in_saving_group(uint32_t s)
+{
+	return s == VFIO_DEVICE_STATE_STOP_COPY ||
+	       s == VFIO_DEVICE_STATE_PRE_COPY ||
+	       s == VFIO_DEVICE_STATE_PRE_COPY_P2P;
+}
+
 static const uint32_t supported[] = {
 	VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_RUNNING_P2P,
 	VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_STOP_COPY,
-	VFIO_DEVICE_STATE_RESUMING,
+	VFIO_DEVICE_STATE_RESUMING, VFIO_DEVICE_STATE_PRE_COPY,
+	VFIO_DEVICE_STATE_PRE_COPY_P2P,
 };
 #define NR_SUPPORTED (sizeof(supported) / sizeof(supported[0]))
 
@@ -50,7 +63,7 @@ FIXTURE_TEARDOWN(arcs)
 
 /*
  * The device side of each migration state: the VF reports QUIESCED unless
- * RUNNING, and STOPPED in STOP, STOP_COPY and RESUMING.
+ * RUNNING or PRE_COPY, and STOPPED in STOP, STOP_COPY and RESUMING.
  */
 static void check_device_status(struct __test_metadata *_metadata,
 				struct mvf_dev *d, uint32_t state)
@@ -59,7 +72,8 @@ static void check_device_status(struct __test_metadata *_metadata,
 	bool stopped = state == VFIO_DEVICE_STATE_STOP ||
 		       state == VFIO_DEVICE_STATE_STOP_COPY ||
 		       state == VFIO_DEVICE_STATE_RESUMING;
-	bool quiesced = state != VFIO_DEVICE_STATE_RUNNING;
+	bool quiesced = state != VFIO_DEVICE_STATE_RUNNING &&
+			state != VFIO_DEVICE_STATE_PRE_COPY;
 
 	ASSERT_EQ(quiesced, !!(sts & MVF_VF_STS_QUIESCED))
 		TH_LOG("%s: %s: STATUS 0x%x", d->bdf,
@@ -108,14 +122,14 @@ static void check_works(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, memcmp(buf, expect, sizeof(expect)));
 }
 
-TEST_F_TIMEOUT(arcs, flags_stop_copy_p2p, 120)
+TEST_F_TIMEOUT(arcs, flags_exact, 120)
 {
 	uint64_t flags = 0;
 
 	ASSERT_EQ(0, mvf_mig_get_flags(self->vf, &flags));
-	ASSERT_EQ((uint64_t)(VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P), flags);
+	ASSERT_EQ((uint64_t)MVF_MIG_FLAGS, flags);
 	ASSERT_EQ(0, mvf_mig_get_flags(&self->p.dev[1], &flags));
-	ASSERT_EQ((uint64_t)(VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P), flags);
+	ASSERT_EQ((uint64_t)MVF_MIG_FLAGS, flags);
 }
 
 TEST_F_TIMEOUT(arcs, feature_probe, 120)
@@ -137,11 +151,17 @@ TEST_F_TIMEOUT(arcs, feature_probe, 120)
 	f.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
 		  VFIO_DEVICE_FEATURE_MIG_DATA_SIZE;
 	ASSERT_EQ(0, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
-	/* PRECOPY_INFOv2 needs VFIO_MIGRATION_PRE_COPY, not advertised */
-	f.flags = VFIO_DEVICE_FEATURE_SET |
+	/* PRECOPY_INFOv2 (VFIO_MIGRATION_PRE_COPY is advertised): SET only */
+	f.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
+		  VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2;
+	ASSERT_EQ(0, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
+	f.flags = VFIO_DEVICE_FEATURE_GET |
 		  VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2;
 	ASSERT_EQ(-1, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
 	ASSERT_EQ(EINVAL, errno);
+	f.flags = VFIO_DEVICE_FEATURE_SET |
+		  VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2;
+	ASSERT_EQ(0, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
 }
 
 TEST_F_TIMEOUT(arcs, opened_running, 120)
@@ -189,6 +209,34 @@ TEST_F_TIMEOUT(arcs, single_arcs, 300)
 	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_RUNNING_P2P);
 	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_RUNNING);
 	check_works(_metadata, &self->p, 0);
+
+	/* the PRE_COPY arcs; the saving group shares one data_fd */
+	ASSERT_SET_STATE_FD(vf, VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	check_device_status(_metadata, vf, VFIO_DEVICE_STATE_PRE_COPY);
+	ASSERT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	check_works(_metadata, &self->p, 0);
+	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_PRE_COPY_P2P);
+	check_device_status(_metadata, vf, VFIO_DEVICE_STATE_PRE_COPY_P2P);
+	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_PRE_COPY);
+	/* PRE_COPY -> RUNNING ends the session */
+	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_RUNNING);
+	ASSERT_EQ(0, close(fd));
+	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_RUNNING_P2P);
+	ASSERT_SET_STATE_FD(vf, VFIO_DEVICE_STATE_PRE_COPY_P2P, &fd);
+	/* PRE_COPY_P2P -> RUNNING_P2P ends it too */
+	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_RUNNING_P2P);
+	ASSERT_EQ(0, close(fd));
+	ASSERT_SET_STATE_FD(vf, VFIO_DEVICE_STATE_PRE_COPY_P2P, &fd);
+	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_STOP_COPY);
+	check_device_status(_metadata, vf, VFIO_DEVICE_STATE_STOP_COPY);
+	self->stream.len = 0;
+	ASSERT_EQ(0, mvf_mig_read_all(vf, fd, &self->stream));
+	ASSERT_LT(sizeof(struct mvf_mig_record), self->stream.len);
+	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_STOP);
+	ASSERT_EQ(0, close(fd));
+	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_RUNNING_P2P);
+	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_RUNNING);
+	check_works(_metadata, &self->p, 0);
 }
 
 /* Requesting the current state is a no-op that returns no data_fd. */
@@ -202,7 +250,7 @@ TEST_F_TIMEOUT(arcs, same_state_noop, 120)
 
 		if (s == VFIO_DEVICE_STATE_RESUMING)
 			continue;	/* leaving it needs a stream: below */
-		if (s == VFIO_DEVICE_STATE_STOP_COPY) {
+		if (in_saving_group(s)) {
 			ASSERT_SET_STATE_FD(self->vf, s, &fd);
 			ASSERT_SET_STATE(self->vf, s);
 			ASSERT_EQ(0, close(fd));
@@ -223,7 +271,8 @@ TEST_F_TIMEOUT(arcs, same_state_noop, 120)
 /*
  * Every (from, to) pair of supported states as one SET request.  The
  * kernel splits it per vfio_mig_get_next_state(); a data_fd comes back
- * exactly when the path ends with STOP -> STOP_COPY or STOP -> RESUMING.
+ * exactly when the path enters the saving group from outside it or ends
+ * with STOP -> RESUMING.
  * Leaving RESUMING passes RESUMING -> STOP, so a valid stream is written
  * first.
  */
@@ -236,9 +285,16 @@ TEST_F_TIMEOUT(arcs, combination_arcs, 900)
 		for (j = 0; j < NR_SUPPORTED; j++) {
 			uint32_t from = supported[i], to = supported[j];
 			bool want_fd = from != to &&
-				       (to == VFIO_DEVICE_STATE_STOP_COPY ||
+				       ((in_saving_group(to) &&
+					 !in_saving_group(from)) ||
 					to == VFIO_DEVICE_STATE_RESUMING);
 			int fd = -2, fd2 = -2;
+
+			/* blocked by the uAPI: unsupported_states_einval */
+			if (from == VFIO_DEVICE_STATE_STOP_COPY &&
+			    (to == VFIO_DEVICE_STATE_PRE_COPY ||
+			     to == VFIO_DEVICE_STATE_PRE_COPY_P2P))
+				continue;
 
 			TH_LOG("%s -> %s", mvf_mig_state_name(from),
 			       mvf_mig_state_name(to));
@@ -279,7 +335,6 @@ TEST_F_TIMEOUT(arcs, combination_arcs, 900)
 TEST_F_TIMEOUT(arcs, unsupported_states_einval, 120)
 {
 	static const uint32_t bad[] = {
-		VFIO_DEVICE_STATE_PRE_COPY, VFIO_DEVICE_STATE_PRE_COPY_P2P,
 		VFIO_DEVICE_STATE_ERROR, VFIO_DEVICE_STATE_NR, 100, 0xffffffffu,
 	};
 	static const uint32_t from[] = {
@@ -300,6 +355,17 @@ TEST_F_TIMEOUT(arcs, unsupported_states_einval, 120)
 				TH_LOG("%s -> %u", mvf_mig_state_name(from[j]),
 				       bad[i]);
 			/* rejected before any arc: state unchanged */
+			ASSERT_MIG_STATE(self->vf, from[j]);
+		}
+		/* STOP_COPY -> PRE_COPY(_P2P) is not permitted */
+		if (from[j] == VFIO_DEVICE_STATE_STOP_COPY) {
+			int fd2 = -2;
+
+			ASSERT_EQ(-EINVAL, mvf_mig_set_state_quiet(self->vf,
+					VFIO_DEVICE_STATE_PRE_COPY, &fd2));
+			ASSERT_MIG_STATE(self->vf, from[j]);
+			ASSERT_EQ(-EINVAL, mvf_mig_set_state_quiet(self->vf,
+					VFIO_DEVICE_STATE_PRE_COPY_P2P, &fd2));
 			ASSERT_MIG_STATE(self->vf, from[j]);
 		}
 		check_device_status(_metadata, self->vf, from[j]);
@@ -381,7 +447,7 @@ TEST_F_TIMEOUT(arcs, reset_from_every_state, 300)
 			/* a data_fd outlives the reset but is disabled */
 			ssize_t n;
 
-			if (supported[i] == VFIO_DEVICE_STATE_STOP_COPY)
+			if (in_saving_group(supported[i]))
 				n = read(fd, &c, 1);
 			else
 				n = write(fd, &c, 1);

@@ -18,6 +18,7 @@
  */
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
+#include <linux/export.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/iopoll.h>
@@ -564,6 +565,7 @@ static const char *mvf_event_name(u16 type)
 	case MVF_EVENT_INITIAL_CHANGED:	return "initial data changed";
 	case MVF_EVENT_TRACKER_ERROR:	return "dirty tracker error";
 	case MVF_EVENT_VF_RESET:	return "VF reset";
+	case MVF_EVENT_PRECOPY_DATA:	return "new precopy data";
 	default:			return "unknown event";
 	}
 }
@@ -672,24 +674,26 @@ void mvf_aq_free_irqs(struct mvf_pf *pf)
 
 /**
  * mvf_pf_set_vf_event_handler() - set or clear a VF's event callback
- * @pf: the PF
- * @vf_id: the VF, < @pf->num_vfs
- * @fn: callback, or NULL to clear; see struct mvf_vf_event_cb
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @fn: callback, or NULL to clear; see mvf_vf_event_fn for its context
  * @priv: passed to @fn
  *
- * Internal hook for a later per-VF event API (not exported yet).  Once
- * this returns after clearing, @fn is no longer running and will not be
- * called again.
+ * A VF driver sets one callback per VF (normally when it binds the VF) to
+ * receive that VF's device events: MVF_EVENT_INITIAL_CHANGED,
+ * MVF_EVENT_PRECOPY_DATA, MVF_EVENT_VF_RESET and MVF_EVENT_TRACKER_ERROR.
+ * Events that arrive while no callback is set are dropped.  It must clear
+ * the callback before mvf_pf_put(); once this returns after clearing, @fn
+ * is no longer running and will not be called again.  After the PF is
+ * removed no more events arrive, but setting and clearing still work.
  *
- * Context: process context; sleeps on @pf->event_lock, so it must not be
- * called from an event callback.
- * Return: 0, -ENODEV if @vf_id is out of range, -EBUSY if a callback is
- * already set.
+ * Context: process context; sleeps on the PF's event lock, so it must not
+ * be called from an event callback.
+ * Return: 0; -ENODEV if @vf_id is not one of @pf's VFs; -EBUSY if @fn is
+ * not NULL and a callback is already set for the VF.
  */
 int mvf_pf_set_vf_event_handler(struct mvf_pf *pf, u16 vf_id,
-				void (*fn)(void *priv,
-					   const struct mvf_vf_event *ev),
-				void *priv)
+				mvf_vf_event_fn fn, void *priv)
 {
 	struct mvf_vf_event_cb *cb;
 	int ret = 0;
@@ -708,3 +712,4 @@ int mvf_pf_set_vf_event_handler(struct mvf_pf *pf, u16 vf_id,
 	mutex_unlock(&pf->event_lock);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(mvf_pf_set_vf_event_handler);

@@ -23,30 +23,13 @@
 #define MVF_HW_TIMEOUT_US	(1000 * USEC_PER_MSEC)	/* enable/reset */
 
 /**
- * struct mvf_vf_event - one device event, CPU byte order
- * @type: enum mvf_event_type
- * @vf_id: VF the event concerns, < the PF's num_vfs
- * @data: event-specific data
- * @seq: the device's event sequence number
- */
-struct mvf_vf_event {
-	u16 type;
-	u16 vf_id;
-	u32 data;
-	u32 seq;
-};
-
-/**
  * struct mvf_vf_event_cb - per-VF event callback (internal hook)
- * @fn: called from the event queue's IRQ thread (process context, may
- *      sleep briefly) with mvf_pf.event_lock held; must not call
- *      mvf_pf_set_vf_event_handler() nor issue admin commands (admin
- *      queue recovery waits for this thread with aq_lock held): defer
- *      such work to a workqueue
+ * @fn: called from the event queue's IRQ thread with mvf_pf.event_lock
+ *      held; see mvf_vf_event_fn in mvf_core.h for what it may do
  * @priv: passed to @fn
  */
 struct mvf_vf_event_cb {
-	void (*fn)(void *priv, const struct mvf_vf_event *ev);
+	mvf_vf_event_fn fn;
 	void *priv;
 };
 
@@ -167,10 +150,6 @@ void mvf_queues_disable(struct mvf_pf *pf);
 int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 		u32 buf_len, struct mvf_aq_result *res);
 const char *mvf_aq_opcode_name(u8 opcode);
-int mvf_pf_set_vf_event_handler(struct mvf_pf *pf, u16 vf_id,
-				void (*fn)(void *priv,
-					   const struct mvf_vf_event *ev),
-				void *priv);
 
 /* main.c */
 unsigned int mvf_adminq_timeout_ms(void);

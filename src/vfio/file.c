@@ -5,7 +5,16 @@
  * Saving: read() hands out records.  The optional STOP_COPY_SIZE record
  * comes first, then one DEVICE_DATA record per admin SAVE_CHUNK, each
  * fetched when the previous one has been read; read() returns 0 once the
- * device flagged the end of its image and everything was read.
+ * device flagged the end of its image and everything was read.  In a
+ * PRECOPY session (PRE_COPY, PRE_COPY_P2P) a SAVE_CHUNK that answers
+ * MVF_SAVE_F_EMPTY is the temporary end of the stream: read() returns
+ * -ENOMSG (if it copied nothing yet), and poll() stays quiet until the
+ * device posts MVF_EVENT_PRECOPY_DATA or MVF_EVENT_INITIAL_CHANGED.  After
+ * PRE_COPY_P2P -> STOP_COPY the same file streams the rest of the image
+ * and its end is permanent.  SAVE_CHUNK is synchronous and runs inside
+ * read() under @rw_lock, so no -ENOMSG can be returned while a fetch is in
+ * flight: a second reader waits for @rw_lock, or gets -EAGAIN with
+ * O_NONBLOCK.
  *
  * Resuming: write() parses the records as untrusted input, in any
  * segmentation (a header may arrive one byte at a time).  DEVICE_DATA
@@ -23,8 +32,11 @@
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vfio.h>
+#include <linux/wait.h>
 
 #include "mvf_core.h"
 #include "compat.h"
@@ -83,6 +95,21 @@ static const char *mvf_vfio_migf_name(struct mvf_vfio_mig_file *migf)
 	return migf->type == MVF_VFIO_MIGF_SAVE ? "saving" : "resuming";
 }
 
+/*
+ * @disabled, @error or @final changed (under @lock): update what poll()
+ * sees and wake its waiters.
+ */
+static void mvf_vfio_migf_wake_locked(struct mvf_vfio_mig_file *migf)
+{
+	lockdep_assert_held(&migf->lock);
+
+	spin_lock(&migf->ev_lock);
+	migf->ev_dead = migf->disabled || migf->error;
+	migf->ev_final = migf->final;
+	spin_unlock(&migf->ev_lock);
+	wake_up_interruptible_all(&migf->poll_wq);
+}
+
 /* 0 if the file may still be used, else the errno to return. */
 static int mvf_vfio_migf_usable_locked(struct mvf_vfio_mig_file *migf)
 {
@@ -121,6 +148,7 @@ static int mvf_vfio_migf_vfail_locked(struct mvf_vfio_mig_file *migf,
 		return migf->error;
 
 	migf->error = err;
+	mvf_vfio_migf_wake_locked(migf);
 	dev_err(migf->dev, "%s data_fd at byte %llu: %pV: %pe\n",
 		mvf_vfio_migf_name(migf), migf->total, &vaf, ERR_PTR(err));
 	return err;
@@ -170,6 +198,7 @@ mvf_vfio_migf_cmd_failed_locked(struct mvf_vfio_mig_file *migf, int err,
 		dev_dbg(migf->dev, "%s data_fd: session dropped by a reset\n",
 			mvf_vfio_migf_name(migf));
 		migf->error = -ENODEV;
+		mvf_vfio_migf_wake_locked(migf);
 		return -ENODEV;
 	}
 
@@ -179,14 +208,35 @@ mvf_vfio_migf_cmd_failed_locked(struct mvf_vfio_mig_file *migf, int err,
 	return err;
 }
 
+/* Saving, PRECOPY: refresh @dev_initial from the device. */
+static int mvf_vfio_save_query_locked(struct mvf_vfio_mig_file *migf,
+				      struct mvf_vf_sizes *sizes)
+{
+	int ret;
+
+	lockdep_assert_held(&migf->lock);
+
+	ret = mvf_vf_query_size(migf->pf, migf->vf_id, sizes);
+	if (ret)
+		return mvf_vfio_migf_cmd_failed_locked(migf, ret,
+						       "VF_QUERY_SIZE failed");
+	migf->dev_initial = sizes->initial_bytes;
+	return 0;
+}
+
 /*
  * Saving: put the next record in @buf.  Returns 1 if @buf holds a record,
- * 0 at the end of the stream, or a negative errno.
+ * 0 at the (permanent) end of the stream, -ENOMSG at the temporary end of
+ * a PRECOPY stream, or another negative errno.
  */
 static int mvf_vfio_save_fill(struct mvf_vfio_mig_file *migf)
 {
+	struct mvf_vf_sizes sizes;
+	bool stale = false;
 	u32 flags = 0;
+	u32 seq;
 	ssize_t n;
+	size_t k;
 	int ret;
 
 	lockdep_assert_held(&migf->rw_lock);
@@ -195,6 +245,17 @@ static int mvf_vfio_save_fill(struct mvf_vfio_mig_file *migf)
 	ret = mvf_vfio_migf_usable_locked(migf);
 	if (ret || migf->dev_end)
 		goto out_unlock;
+
+	/* Events up to here are covered by this SAVE_CHUNK's answer. */
+	spin_lock(&migf->ev_lock);
+	seq = migf->ev_seq;
+	swap(stale, migf->initial_stale);
+	spin_unlock(&migf->ev_lock);
+	if (stale && migf->mode == MVF_SAVE_MODE_PRECOPY) {
+		ret = mvf_vfio_save_query_locked(migf, &sizes);
+		if (ret)
+			goto out_unlock;
+	}
 
 	n = mvf_vf_save_chunk(migf->pf, migf->vf_id, migf->buf, migf->chunk,
 			      &flags);
@@ -209,22 +270,51 @@ static int mvf_vfio_save_fill(struct mvf_vfio_mig_file *migf)
 						n, migf->chunk);
 		goto out_unlock;
 	}
-	if (flags & MVF_SAVE_F_END)
+	if (flags & MVF_SAVE_F_END) {
 		migf->dev_end = true;
+		/* The trailer is out: poll() reports readable from now on. */
+		migf->final = true;
+		mvf_vfio_migf_wake_locked(migf);
+	}
 	if (!n) {
-		/* STOP_COPY streams the whole image: no data means the end. */
-		if (!migf->dev_end)
-			ret = mvf_vfio_migf_fail_locked(migf, -EIO,
-							"SAVE_CHUNK returned no data (flags %#x) before the end of the image",
-							flags);
+		if (migf->dev_end)
+			goto out_unlock;
+		/*
+		 * Temporary end of a PRECOPY stream.  Once the VF is STOPPED
+		 * (STOP_COPY) the device streams to its trailer without
+		 * pausing, so EMPTY there, or no data without a flag, is a
+		 * device error.
+		 */
+		if ((flags & MVF_SAVE_F_EMPTY) && !migf->final &&
+		    migf->mode == MVF_SAVE_MODE_PRECOPY) {
+			spin_lock(&migf->ev_lock);
+			migf->at_temp_end = true;
+			migf->empty_seq = seq;
+			spin_unlock(&migf->ev_lock);
+			ret = -ENOMSG;
+			goto out_unlock;
+		}
+		ret = mvf_vfio_migf_fail_locked(migf, -EIO,
+						"SAVE_CHUNK returned no data (flags %#x) before the end of the image",
+						flags);
 		goto out_unlock;
 	}
+
+	spin_lock(&migf->ev_lock);
+	migf->at_temp_end = false;
+	spin_unlock(&migf->ev_lock);
+
+	/* The device hands out its initial data before any dirty data. */
+	k = min_t(u64, n, migf->dev_initial);
+	migf->dev_initial -= k;
 
 	migf->rec.size = cpu_to_le64(n);
 	migf->rec.flags = cpu_to_le32(0);
 	migf->rec.tag = cpu_to_le32(MVF_MIG_TAG_DEVICE_DATA);
 	migf->buf_len = n;
 	migf->buf_pos = 0;
+	migf->rec_data = n;
+	migf->rec_init_end = MVF_REC_HDR + k;
 	ret = 1;
 
 out_unlock:
@@ -242,7 +332,13 @@ static ssize_t mvf_vfio_save_read(struct file *filp, char __user *ubuf,
 	if (pos)
 		return -ESPIPE;
 
-	mutex_lock(&migf->rw_lock);
+	/* Another reader is fetching or copying: the data is only late. */
+	if (filp->f_flags & O_NONBLOCK) {
+		if (!mutex_trylock(&migf->rw_lock))
+			return -EAGAIN;
+	} else if (mutex_lock_interruptible(&migf->rw_lock)) {
+		return -ERESTARTSYS;
+	}
 	ret = mvf_vfio_migf_usable(migf);
 	while (!ret && done < len) {
 		const u8 *src;
@@ -279,6 +375,150 @@ static ssize_t mvf_vfio_save_read(struct file *filp, char __user *ubuf,
 	mutex_unlock(&migf->rw_lock);
 
 	return done ? done : ret;
+}
+
+/*
+ * Saving: readable when a record is buffered or the device may have data
+ * (no EMPTY answer yet, or an event since), and always once the end is
+ * permanent (STOP_COPY), where read() then returns data or 0.  A disabled
+ * or failed file is readable, hung up and in error: read() returns the
+ * errno.
+ */
+static __poll_t mvf_vfio_save_poll(struct file *filp,
+				   struct poll_table_struct *wait)
+{
+	struct mvf_vfio_mig_file *migf = filp->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(filp, &migf->poll_wq, wait);
+
+	spin_lock(&migf->ev_lock);
+	if (migf->ev_dead)
+		mask = EPOLLIN | EPOLLRDNORM | EPOLLERR | EPOLLRDHUP;
+	else if (migf->ev_final || !migf->at_temp_end ||
+		 migf->ev_seq != migf->empty_seq)
+		mask = EPOLLIN | EPOLLRDNORM;
+	spin_unlock(&migf->ev_lock);
+	return mask;
+}
+
+/* Whether the user opted in to VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2. */
+static bool mvf_vfio_precopy_info_v2(struct vfio_device *vdev)
+{
+#ifdef MVF_HAVE_PRECOPY_INFO_V2
+	return READ_ONCE(vdev->precopy_info_v2);
+#else
+	return READ_ONCE(mvf_vfio_from_vdev(vdev)->precopy_info_v2);
+#endif
+}
+
+/* Copy in and check the ioctl argument, as vfio_check_precopy_ioctl(). */
+static int mvf_vfio_precopy_info_in(struct mvf_vfio_mig_file *migf,
+				    unsigned int cmd, unsigned long arg,
+				    struct vfio_precopy_info *info)
+{
+#ifdef MVF_HAVE_CHECK_PRECOPY_IOCTL
+	return vfio_check_precopy_ioctl(migf->vdev, cmd, arg, info);
+#else
+	unsigned long minsz = offsetofend(struct vfio_precopy_info,
+					  dirty_bytes);
+
+	if (cmd != VFIO_MIG_GET_PRECOPY_INFO)
+		return -ENOTTY;
+	if (copy_from_user(info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info->argsz < minsz)
+		return -EINVAL;
+	return 0;
+#endif
+}
+
+/*
+ * Fill @info from the device's sizes and what this file buffers.  Sizes
+ * are device image bytes; the 16-byte record headers are not counted.
+ */
+static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
+					struct vfio_precopy_info *info,
+					bool v2)
+{
+	size_t pos = max(migf->buf_pos, MVF_REC_HDR);
+	u64 unread = 0, unread_init = 0;
+	struct mvf_vf_sizes sizes;
+	bool reinit;
+	int ret;
+
+	lockdep_assert_held(&migf->rw_lock);
+	lockdep_assert_held(&migf->lock);
+
+	if (migf->disabled || migf->final ||
+	    migf->mode != MVF_SAVE_MODE_PRECOPY)
+		return -EINVAL;
+	if (migf->error)
+		return migf->error;
+
+	ret = mvf_vfio_save_query_locked(migf, &sizes);
+	if (ret)
+		return ret;
+
+	/* Unread payload of the current record, and its initial part. */
+	if (MVF_REC_HDR + migf->rec_data > pos)
+		unread = MVF_REC_HDR + migf->rec_data - pos;
+	if (migf->rec_init_end > pos)
+		unread_init = migf->rec_init_end - pos;
+
+	spin_lock(&migf->ev_lock);
+	reinit = v2 && migf->reinit;
+	if (reinit)
+		migf->reinit = false;
+	spin_unlock(&migf->ev_lock);
+
+	info->flags = 0;
+	if (reinit) {
+		/* What is buffered counts as new initial data. */
+		migf->rec_init_end = MVF_REC_HDR + migf->rec_data;
+		info->flags = VFIO_PRECOPY_INFO_REINIT;
+		info->initial_bytes = unread + sizes.initial_bytes;
+		info->dirty_bytes = 0;
+	} else {
+		info->initial_bytes = unread_init + sizes.initial_bytes;
+		info->dirty_bytes = unread - unread_init + sizes.dirty_bytes;
+	}
+	return 0;
+}
+
+/*
+ * VFIO_MIG_GET_PRECOPY_INFO.  Errnos, in the order checked: -ENOTTY for
+ * another ioctl; -EFAULT; -EINVAL if argsz is short; -EINVAL outside
+ * PRE_COPY and PRE_COPY_P2P (STOP_COPY, or the file was disabled because
+ * the device left the saving group); the stream's sticky errno; the errno
+ * of VF_QUERY_SIZE.  flags is 0 unless VFIO_PRECOPY_INFO_REINIT is
+ * reported, which needs the PRECOPY_INFOv2 opt-in.
+ */
+static long mvf_vfio_save_ioctl(struct file *filp, unsigned int cmd,
+				unsigned long arg)
+{
+	struct mvf_vfio_mig_file *migf = filp->private_data;
+	unsigned long minsz = offsetofend(struct vfio_precopy_info,
+					  dirty_bytes);
+	struct vfio_precopy_info info;
+	bool v2;
+	int ret;
+
+	ret = mvf_vfio_precopy_info_in(migf, cmd, arg, &info);
+	if (ret)
+		return ret;
+	v2 = mvf_vfio_precopy_info_v2(migf->vdev);
+
+	if (mutex_lock_interruptible(&migf->rw_lock))
+		return -ERESTARTSYS;
+	mutex_lock(&migf->lock);
+	ret = mvf_vfio_precopy_info_locked(migf, &info, v2);
+	mutex_unlock(&migf->lock);
+	mutex_unlock(&migf->rw_lock);
+	if (ret)
+		return ret;
+
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
 /* Resuming: send the gathered image bytes to the device. */
@@ -414,6 +654,8 @@ static int mvf_vfio_mig_file_release(struct inode *inode, struct file *filp)
 	mutex_destroy(&migf->rw_lock);
 	mutex_destroy(&migf->lock);
 	kvfree(migf->buf);
+	/* May be the last reference: then the VF's vfio_device is released. */
+	vfio_put_device(migf->vdev);
 	kfree(migf);
 	return 0;
 }
@@ -421,6 +663,9 @@ static int mvf_vfio_mig_file_release(struct inode *inode, struct file *filp)
 static const struct file_operations mvf_vfio_save_fops = {
 	.owner = THIS_MODULE,
 	.read = mvf_vfio_save_read,
+	.poll = mvf_vfio_save_poll,
+	.unlocked_ioctl = mvf_vfio_save_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.release = mvf_vfio_mig_file_release,
 };
 
@@ -471,11 +716,14 @@ mvf_vfio_mig_file_alloc(struct mvf_vfio_pci_device *mvdev,
 	migf->pf = mvdev->pf;
 	migf->vf_id = mvdev->vf_id;
 	migf->dev = mvf_vfio_dev(mvdev);
+	migf->vdev = &mvdev->core_device.vdev;
 	migf->chunk = chunk;
 	/* Saving: no record yet, the current (empty) one is all read. */
 	migf->buf_pos = save ? MVF_REC_HDR : 0;
 	mutex_init(&migf->lock);
 	mutex_init(&migf->rw_lock);
+	spin_lock_init(&migf->ev_lock);
+	init_waitqueue_head(&migf->poll_wq);
 
 	filp = anon_inode_getfile("mvf_vfio_mig",
 				  save ? &mvf_vfio_save_fops :
@@ -487,6 +735,8 @@ mvf_vfio_mig_file_alloc(struct mvf_vfio_pci_device *mvdev,
 	}
 	migf->filp = filp;
 	stream_open(filp->f_inode, filp);
+	/* Dropped in release(); see @vdev. */
+	get_device(&migf->vdev->device);
 	return migf;
 
 err_destroy:
@@ -510,25 +760,42 @@ void mvf_vfio_mig_file_put(struct mvf_vfio_mig_file *migf)
 /**
  * mvf_vfio_save_file_start - open the device save session of a file
  * @migf: a saving file from mvf_vfio_mig_file_alloc(), not yet published
- * @mode: MVF_SAVE_MODE_*
+ * @mode: MVF_SAVE_MODE_STOP_COPY (STOP -> STOP_COPY; the end of the stream
+ *        is permanent from the start) or MVF_SAVE_MODE_PRECOPY (RUNNING ->
+ *        PRE_COPY, RUNNING_P2P -> PRE_COPY_P2P; temporary ends until
+ *        mvf_vfio_save_file_final())
  * @image_bytes: the device's estimate of its image size, bytes; sent to
  *               the reader in the optional STOP_COPY_SIZE record
  *
+ * A PRECOPY session also queries the device's initial bytes (VF_QUERY_SIZE)
+ * for the precopy accounting, and is ended again (SAVE_END) if that fails.
  * Called with the device's state_mutex held.
  *
- * Return: 0, or the errno of the SAVE_START admin command (see
- * mvf_core.h, e.g. -EBUSY if the VF is not stopped or already saving).
+ * Return: 0, or the errno of the SAVE_START or VF_QUERY_SIZE admin command
+ * (see mvf_core.h, e.g. -EBUSY if the VF is not stopped for STOP_COPY or
+ * is already saving).
  */
 int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 			     u64 image_bytes)
 {
 	struct mvf_vfio_stop_copy_size *hint = (void *)migf->buf;
+	struct mvf_vf_sizes sizes;
 	int ret;
 
 	mutex_lock(&migf->lock);
+	migf->mode = mode;
+	migf->final = mode != MVF_SAVE_MODE_PRECOPY;
 	ret = mvf_vf_save_start(migf->pf, migf->vf_id, mode);
+	if (!ret && mode == MVF_SAVE_MODE_PRECOPY) {
+		ret = mvf_vf_query_size(migf->pf, migf->vf_id, &sizes);
+		if (ret)
+			mvf_vf_save_end(migf->pf, migf->vf_id);
+		else
+			migf->dev_initial = sizes.initial_bytes;
+	}
 	if (!ret)
 		migf->session = true;
+	mvf_vfio_migf_wake_locked(migf);
 	mutex_unlock(&migf->lock);
 	if (ret)
 		return ret;
@@ -541,8 +808,58 @@ int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 	hint->image_bytes = cpu_to_le64(image_bytes);
 	migf->buf_len = sizeof(*hint);
 	migf->buf_pos = 0;
+	migf->rec_data = 0;
+	migf->rec_init_end = 0;
 	mutex_unlock(&migf->rw_lock);
 	return 0;
+}
+
+/**
+ * mvf_vfio_save_file_final - the saving group reached STOP_COPY
+ * @migf: the saving file of a PRECOPY session
+ *
+ * Called after PRE_COPY_P2P -> STOP_COPY stopped the VF: the same data_fd
+ * now streams the rest of the image (dirty data, registers, trailer) and
+ * its end is permanent: read() returns 0 there, never -ENOMSG, poll()
+ * always reports readable and VFIO_MIG_GET_PRECOPY_INFO fails with
+ * -EINVAL.  Called with the device's state_mutex held; takes @migf->lock.
+ */
+void mvf_vfio_save_file_final(struct mvf_vfio_mig_file *migf)
+{
+	mutex_lock(&migf->lock);
+	migf->final = true;
+	mvf_vfio_migf_wake_locked(migf);
+	mutex_unlock(&migf->lock);
+}
+
+/**
+ * mvf_vfio_save_file_event - a device event for the file's PRECOPY session
+ * @migf: the saving file, kept alive by the caller (the FSM's reference)
+ * @type: enum mvf_event_type
+ *
+ * MVF_EVENT_PRECOPY_DATA and MVF_EVENT_INITIAL_CHANGED make poll() report
+ * readable again after a temporary end; MVF_EVENT_INITIAL_CHANGED also
+ * latches a REINIT for the next VFIO_MIG_GET_PRECOPY_INFO and makes the
+ * next read() re-query the initial bytes.  Only wakes waiters: sends no
+ * admin command and takes only @migf->ev_lock, so it may run in the event
+ * callback.
+ */
+void mvf_vfio_save_file_event(struct mvf_vfio_mig_file *migf, u16 type)
+{
+	spin_lock(&migf->ev_lock);
+	switch (type) {
+	case MVF_EVENT_INITIAL_CHANGED:
+		migf->reinit = true;
+		migf->initial_stale = true;
+		fallthrough;
+	case MVF_EVENT_PRECOPY_DATA:
+		migf->ev_seq++;
+		break;
+	default:
+		break;
+	}
+	spin_unlock(&migf->ev_lock);
+	wake_up_interruptible_all(&migf->poll_wq);
 }
 
 /**
@@ -647,6 +964,7 @@ int mvf_vfio_mig_file_end(struct mvf_vfio_mig_file *migf)
 		migf->session = false;
 	}
 	migf->disabled = true;
+	mvf_vfio_migf_wake_locked(migf);
 	mutex_unlock(&migf->lock);
 	return ret;
 }

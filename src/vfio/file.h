@@ -20,7 +20,9 @@
 #define _MVF_VFIO_FILE_H
 
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #include "mvf_stream.h"
 
@@ -28,10 +30,13 @@ struct device;
 struct file;
 struct mvf_pf;
 struct mvf_vfio_pci_device;
+struct vfio_device;
+struct vfio_precopy_info;
 
 /**
  * enum mvf_vfio_migf_type - direction of a data_fd
- * @MVF_VFIO_MIGF_SAVE: saving group (STOP_COPY); read()
+ * @MVF_VFIO_MIGF_SAVE: saving group (PRE_COPY, PRE_COPY_P2P, STOP_COPY);
+ *                      read(), poll() and VFIO_MIG_GET_PRECOPY_INFO
  * @MVF_VFIO_MIGF_RESUME: RESUMING; write()
  */
 enum mvf_vfio_migf_type {
@@ -46,9 +51,14 @@ enum mvf_vfio_migf_type {
  * @pf: PF of the VF (the device's reference; see the life cycle above)
  * @vf_id: VF index on @pf
  * @dev: the VF's struct device, for messages
+ * @vdev: the VF's vfio_device, with a device reference (get_device()) of
+ *        the file's own until release(), so that the precopy ioctl can
+ *        read the PRECOPY_INFOv2 opt-in without any lock
+ * @mode: saving: MVF_SAVE_MODE_STOP_COPY or MVF_SAVE_MODE_PRECOPY
  * @chunk: largest admin SAVE_CHUNK/LOAD_CHUNK, bytes; never above
  *         MVF_MIG_RECORD_MAX, so one chunk always fits one record
- * @lock: protects @disabled, @session, @error and @dev_end, and is held
+ * @lock: protects @disabled, @session, @error, @dev_end, @final and
+ *        @dev_initial, and is held
  *        around every admin command of the file's session.  Taken by the
  *        paths that disable the file, including the reset path, so it is
  *        never held across copy_to_user()/copy_from_user().
@@ -57,20 +67,47 @@ enum mvf_vfio_migf_type {
  * @error: sticky errno once the stream failed (device error or bad input);
  *         later read()/write() return it and RESUMING -> STOP fails with it
  * @dev_end: saving: the device flagged MVF_SAVE_F_END
- * @rw_lock: serialises read()/write() and RESUMING -> STOP; protects the
- *           fields below.  Held across copy_to_user()/copy_from_user(); the
- *           reset path never takes it.  Order: state_mutex, @rw_lock, @lock.
+ * @final: saving: the end of the stream is permanent (the device is in
+ *         STOP_COPY; the VF is STOPPED); false while in PRE_COPY(_P2P),
+ *         where an MVF_SAVE_F_EMPTY answer is a temporary end (-ENOMSG)
+ * @dev_initial: saving, PRECOPY: the device's initial bytes not yet
+ *               fetched by SAVE_CHUNK, as last queried and counted down
+ *               by each fetch (the device hands out initial data first)
+ * @rw_lock: serialises read()/write(), VFIO_MIG_GET_PRECOPY_INFO and
+ *           RESUMING -> STOP; protects the fields below up to @total.  Held
+ *           across copy_to_user()/copy_from_user(); the reset path never
+ *           takes it.  Order: state_mutex, @rw_lock, @lock, @ev_lock.
  * @buf: kvmalloc'd buffer of @chunk bytes.  Saving: the payload of the
  *       current record.  Resuming: image bytes not yet loaded.
  * @buf_len: valid bytes in @buf
  * @buf_pos: saving: bytes of the current record (@rec, then @buf) already
  *           read by the user
+ * @rec_data: saving: payload bytes of the current record that are device
+ *            image data (0 for the STOP_COPY_SIZE record)
+ * @rec_init_end: saving: offset in the current record (header included)
+ *                up to which its payload is precopy initial data
  * @rec: saving: header of the current record; resuming: the record header
  *       being received
  * @rec_got: resuming: bytes of @rec received; sizeof(@rec) once complete
  * @rec_left: resuming: payload bytes of the current record still to come
  * @rec_skip: resuming: the current record's payload is dropped (optional)
  * @total: bytes read from or written to the file so far
+ * @ev_lock: spinlock, innermost; protects the fields below, which the
+ *           event callback and poll() use without sleeping
+ * @poll_wq: poll() waiters; woken by events, disabling, errors, STOP_COPY
+ * @ev_dead: mirror of @disabled || @error, for poll()
+ * @ev_final: mirror of @final, for poll()
+ * @at_temp_end: the last SAVE_CHUNK answered MVF_SAVE_F_EMPTY (so nothing
+ *               is buffered either): the temporary end of the stream
+ * @ev_seq: count of new-data events (MVF_EVENT_PRECOPY_DATA and
+ *          MVF_EVENT_INITIAL_CHANGED) for this session
+ * @empty_seq: @ev_seq as it was before the SAVE_CHUNK that answered EMPTY;
+ *             an event after that one means new data (the device arms its
+ *             one-shot PRECOPY_DATA event with each EMPTY answer)
+ * @reinit: MVF_EVENT_INITIAL_CHANGED arrived and was not yet reported by
+ *          VFIO_MIG_GET_PRECOPY_INFO with VFIO_PRECOPY_INFO_REINIT
+ * @initial_stale: MVF_EVENT_INITIAL_CHANGED arrived: @dev_initial must be
+ *                 queried again before the next fetch
  */
 struct mvf_vfio_mig_file {
 	struct file *filp;
@@ -78,6 +115,8 @@ struct mvf_vfio_mig_file {
 	struct mvf_pf *pf;
 	u16 vf_id;
 	struct device *dev;
+	struct vfio_device *vdev;
+	u32 mode;
 	size_t chunk;
 
 	/* session state and admin commands; not across user copies */
@@ -86,17 +125,32 @@ struct mvf_vfio_mig_file {
 	bool session;
 	int error;
 	bool dev_end;
+	bool final;
+	u64 dev_initial;
 
 	/* read()/write() and the buffer; held across user copies */
 	struct mutex rw_lock;
 	u8 *buf;
 	size_t buf_len;
 	size_t buf_pos;
+	size_t rec_data;
+	size_t rec_init_end;
 	struct mvf_mig_record rec;
 	size_t rec_got;
 	u64 rec_left;
 	bool rec_skip;
 	u64 total;
+
+	/* event and poll() state; spinlock, taken by the event callback */
+	spinlock_t ev_lock;
+	wait_queue_head_t poll_wq;
+	bool ev_dead;
+	bool ev_final;
+	bool at_temp_end;
+	u32 ev_seq;
+	u32 empty_seq;
+	bool reinit;
+	bool initial_stale;
 };
 
 size_t mvf_vfio_chunk_size(struct mvf_pf *pf);
@@ -108,6 +162,8 @@ mvf_vfio_mig_file_alloc(struct mvf_vfio_pci_device *mvdev,
 void mvf_vfio_mig_file_put(struct mvf_vfio_mig_file *migf);
 int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 			     u64 image_bytes);
+void mvf_vfio_save_file_final(struct mvf_vfio_mig_file *migf);
+void mvf_vfio_save_file_event(struct mvf_vfio_mig_file *migf, u16 type);
 int mvf_vfio_resume_file_start(struct mvf_vfio_mig_file *migf);
 int mvf_vfio_resume_file_finish(struct mvf_vfio_mig_file *migf);
 int mvf_vfio_mig_file_end(struct mvf_vfio_mig_file *migf);

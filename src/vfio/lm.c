@@ -7,24 +7,38 @@
  * (RUNNING, QUIESCED for P2P, STOPPED; see mvf_admin.h) or starts or ends a
  * save/load session on the PF's admin queue:
  *
- *   RUNNING     -> RUNNING_P2P   VF_SUSPEND P2P
- *   RUNNING_P2P -> RUNNING       VF_RESUME P2P
- *   RUNNING_P2P -> STOP          VF_SUSPEND FULL
- *   STOP        -> RUNNING_P2P   VF_RESUME FULL
- *   STOP        -> STOP_COPY     VF_QUERY_SIZE, SAVE_START; saving data_fd
- *   STOP_COPY   -> STOP          SAVE_END; the saving data_fd is disabled
- *   STOP        -> RESUMING      LOAD_START; resuming data_fd
- *   RESUMING    -> STOP          LOAD_CHUNK (rest), LOAD_END, or
- *                                LOAD_ABORT if the stream already failed;
- *                                the data_fd is disabled
+ *   RUNNING      -> RUNNING_P2P   VF_SUSPEND P2P
+ *   RUNNING_P2P  -> RUNNING       VF_RESUME P2P
+ *   RUNNING_P2P  -> STOP          VF_SUSPEND FULL
+ *   STOP         -> RUNNING_P2P   VF_RESUME FULL
+ *   STOP         -> STOP_COPY     VF_QUERY_SIZE, SAVE_START STOP_COPY;
+ *                                 new saving data_fd
+ *   STOP_COPY    -> STOP          SAVE_END; the saving data_fd is disabled
+ *   RUNNING      -> PRE_COPY      VF_QUERY_SIZE, SAVE_START PRECOPY,
+ *                                 VF_QUERY_SIZE; new saving data_fd
+ *   RUNNING_P2P  -> PRE_COPY_P2P  as RUNNING -> PRE_COPY (VF quiesced)
+ *   PRE_COPY     -> PRE_COPY_P2P  VF_SUSPEND P2P; same data_fd
+ *   PRE_COPY_P2P -> PRE_COPY      VF_RESUME P2P; same data_fd
+ *   PRE_COPY     -> RUNNING       SAVE_END; the saving data_fd is disabled
+ *   PRE_COPY_P2P -> RUNNING_P2P   SAVE_END; the saving data_fd is disabled
+ *   PRE_COPY_P2P -> STOP_COPY     VF_SUSPEND FULL; same data_fd, whose end
+ *                                 is now permanent
+ *   STOP         -> RESUMING      LOAD_START; new resuming data_fd
+ *   RESUMING     -> STOP          LOAD_CHUNK (rest), LOAD_END, or
+ *                                 LOAD_ABORT if the stream already failed;
+ *                                 the data_fd is disabled
  *
  * A failed admin command leaves the device in ERROR, with every data_fd
  * disabled and its session ended; only VFIO_DEVICE_RESET (or closing the
  * device) leaves ERROR.  A failure before any command (no memory) leaves
  * the state unchanged.
  *
- * The saving-group code is shaped for PRE_COPY: the saving file has a save
- * mode, and the PRE_COPY arcs will slot into mvf_vfio_step_locked().
+ * STOP_COPY -> PRE_COPY(_P2P) is refused by vfio_mig_get_next_state()
+ * (the uAPI's blocked arcs), so it never reaches mvf_vfio_step_locked().
+ *
+ * Device events reach the VF through mvf_vfio_lm_event(), which forwards
+ * them to the saving file of a PRECOPY session (@event_migf) and only
+ * wakes waiters.
  */
 
 #include <linux/device.h>
@@ -35,6 +49,7 @@
 #include <linux/vfio.h>
 
 #include "mvf_core.h"
+#include "compat.h"
 #include "file.h"
 #include "vfio_dev.h"
 
@@ -56,6 +71,8 @@ static const char *mvf_vfio_state_name(enum vfio_device_mig_state state)
 	return "?";
 }
 
+static int mvf_vfio_stop_saving(struct mvf_vfio_pci_device *mvdev);
+
 /*
  * Disable both data_fds, end their device sessions and drop the driver's
  * file references.  Used when leaving a state abnormally (ERROR, close,
@@ -69,12 +86,10 @@ static void mvf_vfio_disable_files(struct mvf_vfio_pci_device *mvdev)
 	lockdep_assert_held(&mvdev->state_mutex);
 
 	if (mvdev->saving_migf) {
-		ret = mvf_vfio_mig_file_end(mvdev->saving_migf);
+		ret = mvf_vfio_stop_saving(mvdev);
 		if (ret)
 			dev_dbg(mvf_vfio_dev(mvdev), "SAVE_END: %pe\n",
 				ERR_PTR(ret));
-		mvf_vfio_mig_file_put(mvdev->saving_migf);
-		mvdev->saving_migf = NULL;
 	}
 	if (mvdev->resuming_migf) {
 		ret = mvf_vfio_mig_file_end(mvdev->resuming_migf);
@@ -101,8 +116,10 @@ static void mvf_vfio_resume_running(struct mvf_vfio_pci_device *mvdev)
 
 	switch (mvdev->mig_state) {
 	case VFIO_DEVICE_STATE_RUNNING:
+	case VFIO_DEVICE_STATE_PRE_COPY:
 		return;
 	case VFIO_DEVICE_STATE_RUNNING_P2P:
+	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
 		break;
 	default:
 		/* STOP, STOP_COPY, RESUMING, ERROR: possibly STOPPED */
@@ -192,9 +209,14 @@ static struct file *mvf_vfio_arc_cmd(struct mvf_vfio_pci_device *mvdev,
 	return err ? mvf_vfio_arc_failed(mvdev, new, err) : NULL;
 }
 
-/* STOP -> STOP_COPY: open the save session, hand out the saving data_fd. */
+/*
+ * STOP -> STOP_COPY (@mode STOP_COPY), RUNNING -> PRE_COPY and RUNNING_P2P
+ * -> PRE_COPY_P2P (@mode PRECOPY): open the save session, hand out the
+ * saving data_fd.
+ */
 static struct file *mvf_vfio_start_saving(struct mvf_vfio_pci_device *mvdev,
-					  enum vfio_device_mig_state new)
+					  enum vfio_device_mig_state new,
+					  u32 mode)
 {
 	struct mvf_vfio_mig_file *migf;
 	struct mvf_vf_sizes sizes;
@@ -204,11 +226,24 @@ static struct file *mvf_vfio_start_saving(struct mvf_vfio_pci_device *mvdev,
 	if (IS_ERR(migf))
 		return ERR_CAST(migf);
 
+	/*
+	 * Events of the session from SAVE_START on belong to this file: an
+	 * INITIAL_CHANGED right after SAVE_START must not be lost.
+	 */
+	if (mode == MVF_SAVE_MODE_PRECOPY) {
+		spin_lock(&mvdev->event_lock);
+		mvdev->event_migf = migf;
+		spin_unlock(&mvdev->event_lock);
+	}
+
 	ret = mvf_vf_query_size(mvdev->pf, mvdev->vf_id, &sizes);
 	if (!ret)
-		ret = mvf_vfio_save_file_start(migf, MVF_SAVE_MODE_STOP_COPY,
+		ret = mvf_vfio_save_file_start(migf, mode,
 					       sizes.stop_copy_bytes);
 	if (ret) {
+		spin_lock(&mvdev->event_lock);
+		mvdev->event_migf = NULL;
+		spin_unlock(&mvdev->event_lock);
 		mvf_vfio_mig_file_put(migf);
 		return mvf_vfio_arc_failed(mvdev, new, ret);
 	}
@@ -219,15 +254,38 @@ static struct file *mvf_vfio_start_saving(struct mvf_vfio_pci_device *mvdev,
 	return migf->filp;
 }
 
-/* STOP_COPY -> STOP: end the save session, disable the saving data_fd. */
+/*
+ * STOP_COPY -> STOP, PRE_COPY -> RUNNING, PRE_COPY_P2P -> RUNNING_P2P and
+ * every abnormal exit: stop forwarding events to the saving data_fd, end
+ * the save session, disable the file and drop the driver's reference.
+ */
 static int mvf_vfio_stop_saving(struct mvf_vfio_pci_device *mvdev)
 {
 	int ret;
+
+	lockdep_assert_held(&mvdev->state_mutex);
+
+	spin_lock(&mvdev->event_lock);
+	mvdev->event_migf = NULL;
+	spin_unlock(&mvdev->event_lock);
 
 	ret = mvf_vfio_mig_file_end(mvdev->saving_migf);
 	mvf_vfio_mig_file_put(mvdev->saving_migf);
 	mvdev->saving_migf = NULL;
 	return ret;
+}
+
+/* PRE_COPY_P2P -> STOP_COPY: stop the VF; the same data_fd goes on. */
+static struct file *mvf_vfio_precopy_stop(struct mvf_vfio_pci_device *mvdev,
+					  enum vfio_device_mig_state new)
+{
+	int ret;
+
+	ret = mvf_vf_suspend(mvdev->pf, mvdev->vf_id, MVF_SUSPEND_FULL);
+	if (ret)
+		return mvf_vfio_arc_failed(mvdev, new, ret);
+	mvf_vfio_save_file_final(mvdev->saving_migf);
+	return NULL;
 }
 
 /* STOP -> RESUMING: open the load session, hand out the resuming data_fd. */
@@ -296,7 +354,35 @@ static struct file *mvf_vfio_step_locked(struct mvf_vfio_pci_device *mvdev,
 
 	if (cur == VFIO_DEVICE_STATE_STOP &&
 	    new == VFIO_DEVICE_STATE_STOP_COPY)
-		return mvf_vfio_start_saving(mvdev, new);
+		return mvf_vfio_start_saving(mvdev, new,
+					     MVF_SAVE_MODE_STOP_COPY);
+
+	if ((cur == VFIO_DEVICE_STATE_RUNNING &&
+	     new == VFIO_DEVICE_STATE_PRE_COPY) ||
+	    (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
+	     new == VFIO_DEVICE_STATE_PRE_COPY_P2P))
+		return mvf_vfio_start_saving(mvdev, new,
+					     MVF_SAVE_MODE_PRECOPY);
+
+	if (cur == VFIO_DEVICE_STATE_PRE_COPY &&
+	    new == VFIO_DEVICE_STATE_PRE_COPY_P2P)
+		return mvf_vfio_arc_cmd(mvdev, new,
+					mvf_vf_suspend(pf, vf, MVF_SUSPEND_P2P));
+
+	if (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
+	    new == VFIO_DEVICE_STATE_PRE_COPY)
+		return mvf_vfio_arc_cmd(mvdev, new,
+					mvf_vf_resume(pf, vf, MVF_SUSPEND_P2P));
+
+	if ((cur == VFIO_DEVICE_STATE_PRE_COPY &&
+	     new == VFIO_DEVICE_STATE_RUNNING) ||
+	    (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
+	     new == VFIO_DEVICE_STATE_RUNNING_P2P))
+		return mvf_vfio_arc_cmd(mvdev, new, mvf_vfio_stop_saving(mvdev));
+
+	if (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
+	    new == VFIO_DEVICE_STATE_STOP_COPY)
+		return mvf_vfio_precopy_stop(mvdev, new);
 
 	if (cur == VFIO_DEVICE_STATE_STOP_COPY &&
 	    new == VFIO_DEVICE_STATE_STOP)
@@ -379,8 +465,8 @@ static int mvf_vfio_get_data_size(struct vfio_device *vdev,
 {
 	struct mvf_vfio_pci_device *mvdev = mvf_vfio_from_vdev(vdev);
 	struct mvf_vf_sizes sizes;
+	u64 total, buffered;
 	size_t chunk;
-	u64 total;
 	int ret;
 
 	chunk = mvf_vfio_chunk_size(mvdev->pf);
@@ -389,6 +475,12 @@ static int mvf_vfio_get_data_size(struct vfio_device *vdev,
 
 	mutex_lock(&mvdev->state_mutex);
 	ret = mvf_vf_query_size(mvdev->pf, mvdev->vf_id, &sizes);
+	/*
+	 * In the saving group the device counts what it has still to hand
+	 * out; the data_fd may buffer up to one more record.
+	 */
+	buffered = mvdev->saving_migf ? chunk + sizeof(struct mvf_mig_record) :
+					0;
 	mvf_vfio_state_mutex_unlock(mvdev);
 	if (ret)
 		return ret;
@@ -397,6 +489,7 @@ static int mvf_vfio_get_data_size(struct vfio_device *vdev,
 			       mvf_vfio_stream_overhead(sizes.stop_copy_bytes,
 							chunk),
 			       &total) ||
+	    check_add_overflow(total, buffered, &total) ||
 	    total > ULONG_MAX)
 		return -EOVERFLOW;
 
@@ -414,8 +507,8 @@ static const struct vfio_migration_ops mvf_vfio_mig_ops = {
  * mvf_vfio_lm_init - set up migration for a VF (vfio_device_ops.init)
  * @mvdev: the VF; @mvdev->pf and @mvdev->vf_id already set
  *
- * Declares STOP_COPY and P2P support and the migration callbacks; the
- * state starts as RUNNING.
+ * Declares STOP_COPY, P2P and PRE_COPY support and the migration
+ * callbacks; the state starts as RUNNING.
  */
 void mvf_vfio_lm_init(struct mvf_vfio_pci_device *mvdev)
 {
@@ -423,9 +516,11 @@ void mvf_vfio_lm_init(struct mvf_vfio_pci_device *mvdev)
 
 	mutex_init(&mvdev->state_mutex);
 	spin_lock_init(&mvdev->reset_lock);
+	spin_lock_init(&mvdev->event_lock);
 	mvdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 
-	vdev->migration_flags = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P;
+	vdev->migration_flags = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P |
+				VFIO_MIGRATION_PRE_COPY;
 	vdev->mig_ops = &mvf_vfio_mig_ops;
 }
 
@@ -464,5 +559,64 @@ void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev)
 {
 	mutex_lock(&mvdev->state_mutex);
 	mvf_vfio_reset_locked(mvdev);
+#ifndef MVF_HAVE_PRECOPY_INFO_V2
+	/* As the 7.1+ core does on the last close. */
+	WRITE_ONCE(mvdev->precopy_info_v2, 0);
+#endif
 	mvf_vfio_state_mutex_unlock(mvdev);
 }
+
+/**
+ * mvf_vfio_lm_event - a device event for this VF (mvf_vf_event_fn)
+ * @priv: the VF, a struct mvf_vfio_pci_device
+ * @ev: the event
+ *
+ * Runs in the PF's event queue IRQ thread: sends no admin command and
+ * takes only spinlocks.  Forwards the event to the saving data_fd of a
+ * PRECOPY session, if any (MVF_EVENT_PRECOPY_DATA and
+ * MVF_EVENT_INITIAL_CHANGED wake its poll() waiters; INITIAL_CHANGED
+ * latches a REINIT).  MVF_EVENT_VF_RESET needs nothing here: the PCI core's
+ * reset_done() disables the data_fds.
+ */
+void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev)
+{
+	struct mvf_vfio_pci_device *mvdev = priv;
+
+	spin_lock(&mvdev->event_lock);
+	/* The FSM's file reference keeps event_migf alive while it is set. */
+	if (mvdev->event_migf)
+		mvf_vfio_save_file_event(mvdev->event_migf, ev->type);
+	spin_unlock(&mvdev->event_lock);
+}
+
+#ifndef MVF_HAVE_PRECOPY_INFO_V2
+/**
+ * mvf_vfio_precopy_info_v2_feature - VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2
+ * @mvdev: the VF
+ * @flags: the VFIO_DEVICE_FEATURE_* operation flags of the request
+ * @argsz: payload bytes after struct vfio_device_feature
+ *
+ * The opt-in for VFIO_PRECOPY_INFO_REINIT, for kernels whose vfio core
+ * lacks it (before 7.1); same semantics as the core's: PROBE and SET are
+ * supported, GET is not; the opt-in lasts until the device is closed.
+ *
+ * Return: 0; -EINVAL without VFIO_MIGRATION_PRE_COPY, for GET, or for
+ * neither GET nor SET without PROBE.
+ */
+int mvf_vfio_precopy_info_v2_feature(struct mvf_vfio_pci_device *mvdev,
+				     u32 flags, size_t argsz)
+{
+	struct vfio_device *vdev = &mvdev->core_device.vdev;
+	int ret;
+
+	if (!(vdev->migration_flags & VFIO_MIGRATION_PRE_COPY))
+		return -EINVAL;
+
+	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+	if (ret != 1)
+		return ret;
+
+	WRITE_ONCE(mvdev->precopy_info_v2, 1);
+	return 0;
+}
+#endif

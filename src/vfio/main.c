@@ -39,22 +39,34 @@ static int mvf_vfio_init_dev(struct vfio_device *vdev)
 	if (IS_ERR_OR_NULL(pf))
 		return pf ? PTR_ERR(pf) : -ENODEV;
 
-	ret = vfio_pci_core_init_dev(vdev);
-	if (ret) {
-		mvf_pf_put(pf);
-		return ret;
-	}
-
 	mvdev->pf = pf;
 	mvdev->vf_id = vf_id;
 	mvf_vfio_lm_init(mvdev);
+
+	/* PRECOPY data and INITIAL_CHANGED events of this VF. */
+	ret = mvf_pf_set_vf_event_handler(pf, vf_id, mvf_vfio_lm_event, mvdev);
+	if (ret)
+		goto err_uninit;
+
+	ret = vfio_pci_core_init_dev(vdev);
+	if (ret)
+		goto err_clear_handler;
 	return 0;
+
+err_clear_handler:
+	mvf_pf_set_vf_event_handler(pf, vf_id, NULL, NULL);
+err_uninit:
+	mvf_vfio_lm_uninit(mvdev);
+	mvf_pf_put(pf);
+	return ret;
 }
 
 static void mvf_vfio_release_dev(struct vfio_device *vdev)
 {
 	struct mvf_vfio_pci_device *mvdev = mvf_vfio_from_vdev(vdev);
 
+	/* Once cleared, the event callback no longer runs. */
+	mvf_pf_set_vf_event_handler(mvdev->pf, mvdev->vf_id, NULL, NULL);
 	mvf_vfio_lm_uninit(mvdev);
 	mvf_pf_put(mvdev->pf);
 	vfio_pci_core_release_dev(vdev);
@@ -82,6 +94,21 @@ static void mvf_vfio_close_device(struct vfio_device *vdev)
 	vfio_pci_core_close_device(vdev);
 }
 
+#ifdef MVF_HAVE_PRECOPY_INFO_V2
+#define mvf_vfio_device_feature	vfio_pci_core_ioctl_feature
+#else
+/* Before 7.1 the vfio core passes the PRECOPY_INFOv2 opt-in to us. */
+static int mvf_vfio_device_feature(struct vfio_device *vdev, u32 flags,
+				   void __user *arg, size_t argsz)
+{
+	if ((flags & VFIO_DEVICE_FEATURE_MASK) ==
+	    MVF_FEATURE_MIG_PRECOPY_INFO_V2)
+		return mvf_vfio_precopy_info_v2_feature(mvf_vfio_from_vdev(vdev),
+							flags, argsz);
+	return vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz);
+}
+#endif
+
 static const struct vfio_device_ops mvf_vfio_pci_ops = {
 	.name = "mvf-vfio-pci",
 	.init = mvf_vfio_init_dev,
@@ -92,7 +119,7 @@ static const struct vfio_device_ops mvf_vfio_pci_ops = {
 #ifdef MVF_HAVE_GET_REGION_INFO_CAPS
 	.get_region_info_caps = vfio_pci_ioctl_get_region_info,
 #endif
-	.device_feature = vfio_pci_core_ioctl_feature,
+	.device_feature = mvf_vfio_device_feature,
 	.read = vfio_pci_core_read,
 	.write = vfio_pci_core_write,
 	.mmap = vfio_pci_core_mmap,

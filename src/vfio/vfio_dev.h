@@ -13,6 +13,9 @@
  *                   RESUMING -> STOP, never by the reset path.
  *   migf->lock      see file.h; taken under state_mutex by every path that
  *                   disables a data_fd, including the reset path.
+ *   event_lock      event_migf.  A spinlock taken by the event callback
+ *                   (the PF's event IRQ thread); nests outside the saving
+ *                   file's ev_lock, inside state_mutex.
  *   reset_lock      deferred_reset.  A spinlock taken by reset_done(),
  *                   which must not sleep on state_mutex: the PCI core
  *                   calls it with vdev->memory_lock held, and read()/
@@ -32,6 +35,7 @@
 #include <linux/vfio_pci_core.h>
 
 struct mvf_pf;
+struct mvf_vf_event;
 struct mvf_vfio_mig_file;
 
 /**
@@ -42,10 +46,18 @@ struct mvf_vfio_mig_file;
  * @vf_id: the VF's index on @pf
  * @state_mutex: protects @mig_state, @saving_migf and @resuming_migf
  * @mig_state: the migration FSM state as the user sees it
- * @saving_migf: the saving-group data_fd while in STOP_COPY; holds a file
- *               reference of its own
+ * @saving_migf: the saving-group data_fd while in PRE_COPY, PRE_COPY_P2P
+ *               or STOP_COPY; holds a file reference of its own
  * @resuming_migf: the resuming data_fd while in RESUMING; holds a file
  *                 reference of its own
+ * @event_lock: protects @event_migf
+ * @event_migf: the saving file of a PRECOPY session, for the event
+ *              callback: set just before SAVE_START, cleared before the
+ *              driver drops its file reference; both under @state_mutex
+ *              too
+ * @precopy_info_v2: the VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 opt-in, on
+ *                   kernels whose vfio core has none (before 7.1); set by
+ *                   the feature, cleared on close; READ_ONCE/WRITE_ONCE
  * @reset_lock: protects @deferred_reset
  * @deferred_reset: a reset happened while @state_mutex was held; the next
  *                  mvf_vfio_state_mutex_unlock() disables the data_fds and
@@ -62,6 +74,13 @@ struct mvf_vfio_pci_device {
 	enum vfio_device_mig_state mig_state;
 	struct mvf_vfio_mig_file *saving_migf;
 	struct mvf_vfio_mig_file *resuming_migf;
+
+	/* the saving data_fd's event forwarding; taken in the event callback */
+	spinlock_t event_lock;
+	struct mvf_vfio_mig_file *event_migf;
+#ifndef MVF_HAVE_PRECOPY_INFO_V2
+	u8 precopy_info_v2;
+#endif
 
 	/* deferred_reset; taken in reset_done() */
 	spinlock_t reset_lock;
@@ -87,5 +106,10 @@ void mvf_vfio_lm_open(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_lm_reset_done(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_state_mutex_unlock(struct mvf_vfio_pci_device *mvdev);
+void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev);
+#ifndef MVF_HAVE_PRECOPY_INFO_V2
+int mvf_vfio_precopy_info_v2_feature(struct mvf_vfio_pci_device *mvdev,
+				     u32 flags, size_t argsz);
+#endif
 
 #endif /* _MVF_VFIO_DEV_H */
