@@ -9,7 +9,9 @@
 #   make C=1 / make W=1                           sparse / extra warnings
 # Emulator and test VM (need root; see README.md):
 #   make emu        build tools/emu/mvf-emu
-#   make check      emulator unit tests + selftests in the test VM
+#   make vfio-mig   build tools/vfio-mig/vfio-mig with this machine's headers
+#   make check      emulator unit tests, 6.12 build check, selftests in the VM
+#   make check-612  only the 6.12 build check (W=1 against trixie's headers)
 #   make demo       live-migration demo in the test VM
 #   make bench      benchmark in the test VM (64 and 256 MiB device memory)
 
@@ -44,12 +46,20 @@ clean:
 	fi
 	@if [ -f tools/emu/Makefile ]; then $(MAKE) -C tools/emu clean; fi
 	@if [ -f selftests/Makefile ]; then $(MAKE) -C selftests clean; fi
+	$(MAKE) -C tools/vfio-mig clean
 	rm -rf build
 
 emu:
 	$(MAKE) -C tools/emu
 
+vfio-mig:
+	$(MAKE) -C tools/vfio-mig
+
+check-612:
+	@tools/vm/buildroot-612.sh
+
 check demo bench:
 	@tools/vm/test.sh $@
 
-.PHONY: all kdir-exists modules install modules_install clean emu check demo bench
+.PHONY: all kdir-exists modules install modules_install clean emu vfio-mig \
+	check-612 check demo bench

@@ -4,7 +4,8 @@
 # newer; run as root or with sudo).  Idempotent and quiet: when everything is
 # installed already it does nothing, not even "apt-get update".
 #
-#   debootstrap, debian-archive-keyring   build the test VM's sid rootfs
+#   debootstrap, debian-archive-keyring   build the test VM's sid rootfs and
+#                                         the 6.12 build check's trixie chroot
 #   gcc, make, libc6-dev, libisal-dev     the emulator (CRC32C: crc32_iscsi)
 #   sparse                                "make C=1" on the kernel modules
 #   util-linux, mount, coreutils, procps  unshare, setpriv, mount, chroot, ps

@@ -3,10 +3,15 @@
 # Build everything the test VM needs:
 #  - on the host: the device emulator, tools/emu/mvf-emu;
 #  - inside the rootfs (chroot, Debian sid's gcc): the kernel modules against
-#    the rootfs kernel's headers (/mvf-src/mvf_core.ko, mvf_vfio_pci.ko) and
-#    the selftests against its unpacked linux-source (kselftest_harness.h).
+#    the rootfs kernel's headers (/mvf-src/mvf_core.ko, mvf_vfio_pci.ko),
+#    the selftests against its unpacked linux-source (kselftest_harness.h)
+#    and tools/vfio-mig/vfio-mig against its uAPI headers (the guest runs it
+#    as /mvf-src/tools/vfio-mig/vfio-mig);
+#  - vfio-mig-host: vfio-mig compiled on the host too, as build/host/vfio-mig
+#    (a compile check against the host's older uAPI headers).
 #
-# usage: tools/vm/build.sh [emu|modules|selftests]...   (default: all three)
+# usage: tools/vm/build.sh [emu|modules|selftests|vfio-mig|vfio-mig-host]...
+#        (default: emu modules selftests vfio-mig)
 # env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
 #        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
 set -euo pipefail
@@ -17,11 +22,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 jobs=${MVF_JOBS:-2}
 
-[ $# -gt 0 ] || set -- emu modules selftests
+[ $# -gt 0 ] || set -- emu modules selftests vfio-mig
 for what in "$@"; do
 	case $what in
-	emu | modules | selftests) ;;
-	*) die "unknown part '$what' (want emu, modules or selftests)" ;;
+	emu | modules | selftests | vfio-mig | vfio-mig-host) ;;
+	*) die "unknown part '$what' (want emu, modules, selftests, vfio-mig or vfio-mig-host)" ;;
 	esac
 done
 
@@ -55,6 +60,22 @@ for what in "$@"; do
 		[ -f "$repo/selftests/Makefile" ] || die "no selftests/Makefile"
 		"$here/enter.sh" make -C /mvf-src/selftests KSFT_DIR="$ksft" \
 			-j"$jobs"
+		;;
+	vfio-mig)
+		need_root
+		echo "build: vfio-mig (in the rootfs)" >&2
+		# Always rebuilt (a second; never stale against the rootfs
+		# headers), then renamed into place, so that a VM running at
+		# the same time never sees a half-written binary.
+		rm -f "$repo/tools/vfio-mig/vfio-mig.new"
+		"$here/enter.sh" make -C /mvf-src/tools/vfio-mig BIN=vfio-mig.new
+		[ -x "$repo/tools/vfio-mig/vfio-mig.new" ] || die "vfio-mig was not built"
+		mv -f "$repo/tools/vfio-mig/vfio-mig.new" "$repo/tools/vfio-mig/vfio-mig"
+		;;
+	vfio-mig-host)
+		echo "build: vfio-mig (host, build/host/vfio-mig)" >&2
+		mkdir -p "$repo/build/host"
+		make -C "$repo/tools/vfio-mig" BIN="$repo/build/host/vfio-mig"
 		;;
 	esac
 done

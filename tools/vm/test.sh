@@ -3,11 +3,14 @@
 # What "make check", "make demo" and "make bench" run: from a bare Debian
 # machine to results in one command.
 #
-#   check  host packages, emulator + its unit tests, rootfs, modules and
-#          selftests (built in the rootfs), one VM boot running the selftests.
-#          Last line of output: "N passed, N failed", the unit tests' and the
-#          guest's counts added up; a part that could not run counts as one
-#          failure.  Exit status 0 only if both parts ran and nothing failed.
+#   check  host packages, emulator + its unit tests, rootfs, modules,
+#          selftests and vfio-mig (built in the rootfs), the 6.12 build check
+#          (tools/vm/buildroot-612.sh: the modules with W=1 against Debian
+#          trixie's 6.12 headers, one test), one VM boot running the
+#          selftests.  Last line of output: "N passed, N failed", the unit
+#          tests', the 6.12 check's and the guest's counts added up; a part
+#          that could not run counts as one failure.  Exit status 0 only if
+#          every part ran and nothing failed.
 #   demo   same setup, one VM boot running the migration demo; prints what
 #          the demo reports (build/guest/demo/demo.txt).
 #   bench  same setup, two VM boots (device memory 64 and 256 MiB); the
@@ -118,8 +121,25 @@ if [ "$host_ok" = 1 ]; then
 		else
 			built=1
 		fi
+		step "vfio-mig (tools/vm/build.sh vfio-mig, in the rootfs)"
+		"$here/build.sh" vfio-mig || problem "vfio-mig did not build"
 	else
 		problem "no test VM rootfs"
+	fi
+	# A compile check against the host's (older) uAPI headers; the
+	# binary the guest runs is the rootfs one above.
+	"$here/build.sh" vfio-mig-host ||
+		echo "$mode: warning: vfio-mig does not compile on the host" >&2
+fi
+
+# 3b. check: the 6.12 LTS build check, one test of its own.
+if [ "$mode" = check ] && [ "$host_ok" = 1 ]; then
+	step "6.12 build check: W=1 against Debian trixie's 6.12 headers (tools/vm/buildroot-612.sh)"
+	if "$here/buildroot-612.sh"; then
+		passed=$((passed + 1))
+		echo "$mode: 6.12 build check passed" >&2
+	else
+		problem "the 6.12 build check failed (build/build-612.log)"
 	fi
 fi
 
