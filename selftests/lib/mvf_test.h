@@ -295,4 +295,25 @@ bool mvf_is_bdf(const char *s);
 int mvf_select_vfs(int *argc, char **argv, char vf0[MVF_BDF_LEN],
 		   char vf1[MVF_BDF_LEN]);
 
+/* ---- a buffer whose first touch blocks (uffd.c) ---- */
+
+/**
+ * struct mvf_uffd - anonymous memory registered with userfaultfd
+ * @fd: the userfaultfd
+ * @area: the memory (missing pages block the toucher until released)
+ * @size: bytes
+ * @registered: the area is still registered
+ */
+struct mvf_uffd {
+	int fd;
+	void *area;
+	size_t size;
+	bool registered;
+};
+
+int mvf_uffd_open(struct mvf_uffd *u, size_t size);
+int mvf_uffd_wait_fault(struct mvf_uffd *u, int timeout_ms, uint64_t *addr);
+int mvf_uffd_release(struct mvf_uffd *u);
+void mvf_uffd_close(struct mvf_uffd *u);
+
 #endif /* _MVF_TEST_H */
