@@ -154,14 +154,19 @@ static_assert(sizeof(struct mvf_identify) == 64, "mvf_identify size");
  *                 a PRECOPY session)
  * @dirty_bytes: precopy data changed since streamed (0 outside PRECOPY)
  * @flags: zero
- * @rsvd: zero
+ * @initial_gen: precopy initial-data generation of the open PRECOPY
+ *               session: 0 when it starts, incremented each time the
+ *               device restarts its initial data (the REINIT trigger, see
+ *               MVF_VF_REG_DEVMEM_ACTIVE); lets the driver see a restart
+ *               synchronously, without waiting for the event. 0 outside
+ *               a PRECOPY session.
  */
 struct mvf_state_size {
 	__le64	stop_copy_bytes;
 	__le64	initial_bytes;
 	__le64	dirty_bytes;
 	__le32	flags;
-	__le32	rsvd;
+	__le32	initial_gen;
 };
 static_assert(sizeof(struct mvf_state_size) == 32, "mvf_state_size size");
 

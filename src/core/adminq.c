@@ -189,17 +189,35 @@ err:
 
 /**
  * mvf_aq_free() - free what mvf_aq_alloc() allocated
- * @pf: the PF; the device must no longer DMA to these buffers (queues
- *      disabled) and no command may be in flight
+ * @pf: the PF; the queues must have been disabled (mvf_queues_disable())
+ *      and no command may be in flight
  *
  * Frees every buffer that is allocated and clears its pointer, so calling
- * it twice, or after a partial mvf_aq_alloc(), is safe.
+ * it twice, or after a partial mvf_aq_alloc(), is safe.  If the device
+ * never confirmed it stopped using the queues (@pf->dma_live), the
+ * buffers are leaked instead, with an error message: the device may still
+ * write them, and freed memory must not be written by DMA.
  *
  * Context: process context, probe error path or remove.
  */
 void mvf_aq_free(struct mvf_pf *pf)
 {
 	struct device *dev = &pf->pdev->dev;
+
+	if (pf->dma_live) {
+		if (pf->sq || pf->cq || pf->eq || pf->bounce)
+			dev_err(dev,
+				"device did not stop, leaking its admin/event rings and bounce buffer (%zu bytes of DMA memory)\n",
+				MVF_AQ_ENTRIES * (sizeof(*pf->sq) +
+						  sizeof(*pf->cq)) +
+				MVF_EQ_ENTRIES * sizeof(*pf->eq) +
+				MVF_BOUNCE_SIZE);
+		pf->bounce = NULL;
+		pf->eq = NULL;
+		pf->cq = NULL;
+		pf->sq = NULL;
+		return;
+	}
 
 	if (pf->bounce)
 		dma_free_coherent(dev, MVF_BOUNCE_SIZE, pf->bounce,
@@ -354,18 +372,67 @@ int mvf_queues_enable(struct mvf_pf *pf)
  * @pf: the PF; no command in flight (detached set, or probe error path)
  *
  * Clears both enable bits and waits for the device to report both queues
- * not ready; if it does not, resets it with MVF_PF_CTRL_RESET.  After this
- * the device no longer writes the rings, so they may be freed.
+ * not ready; if it does not, resets it with MVF_PF_CTRL_RESET.  On success
+ * the device no longer writes the rings, so they may be freed.  If even
+ * the reset fails, @pf->dma_live is set and mvf_aq_free() will leak the
+ * buffers rather than free memory the device may still write.
  *
- * Context: process context, sleeps up to 2 * MVF_HW_TIMEOUT_US.
+ * Context: process context, sleeps up to 3 * MVF_HW_TIMEOUT_US.
+ * Return: 0 once the device stopped; -ETIMEDOUT or -EIO (see
+ * mvf_hw_reset()) if it did not.
  */
-void mvf_queues_disable(struct mvf_pf *pf)
+int mvf_queues_disable(struct mvf_pf *pf)
 {
+	int ret;
+
 	pf->ctrl = 0;
 	mvf_wr(pf, MVF_REG_CTRL, 0);
-	if (mvf_hw_wait_status(pf, MVF_PF_STS_AQ_READY | MVF_PF_STS_EQ_READY,
-			       0))
-		mvf_hw_reset(pf);
+	if (!mvf_hw_wait_status(pf, MVF_PF_STS_AQ_READY | MVF_PF_STS_EQ_READY,
+				0))
+		return 0;
+	ret = mvf_hw_reset(pf);
+	if (ret) {
+		dev_err(&pf->pdev->dev,
+			"device did not stop its admin/event queues: %d\n", ret);
+		pf->dma_live = true;
+	}
+	return ret;
+}
+
+/*
+ * A PF queue reset dropped every VF's save and load session
+ * (Documentation/device.rst, "Reset behaviour").  Tell each VF driver
+ * with a core-generated MVF_EVENT_VF_RESET (data MVF_VF_RESET_DATA_PF),
+ * through the same callbacks, one at a time under event_lock, as device
+ * events.  Called with aq_lock held and the event IRQ disabled, so no
+ * device event is dispatched concurrently and these come before any event
+ * of the re-enabled queue.
+ */
+static void mvf_aq_notify_pf_reset(struct mvf_pf *pf)
+{
+	struct mvf_vf_event ev = {
+		.type = MVF_EVENT_VF_RESET,
+		.data = MVF_VF_RESET_DATA_PF,
+	};
+	struct mvf_vf_event_cb *cb;
+	unsigned int notified = 0;
+	u32 vf;
+
+	lockdep_assert_held(&pf->aq_lock);
+
+	mutex_lock(&pf->event_lock);
+	for (vf = 0; vf < pf->num_vfs; vf++) {
+		cb = &pf->vf_event_cbs[vf];
+		if (!cb->fn)
+			continue;
+		ev.vf_id = vf;
+		cb->fn(cb->priv, &ev);
+		notified++;
+	}
+	mutex_unlock(&pf->event_lock);
+	dev_warn(&pf->pdev->dev,
+		 "PF queue reset dropped the save/load sessions of all %u VFs; %u VF drivers notified\n",
+		 pf->num_vfs, notified);
 }
 
 /*
@@ -373,8 +440,10 @@ void mvf_queues_disable(struct mvf_pf *pf)
  * it, wait until the device stops using it (so nothing it still had in
  * hand can land in the CQ afterwards), clear and reprogram the rings and
  * enable it again.  If the device does not cooperate, reset the whole PF
- * queue state, event queue included.  If even that fails the admin queue
- * is marked dead and later commands fail with -EIO.
+ * queue state, event queue included: that drops every VF's save/load
+ * session, so every VF driver gets a core-generated MVF_EVENT_VF_RESET.
+ * If even that fails the admin queue is marked dead and later commands
+ * fail with -EIO.
  */
 static void mvf_aq_recover(struct mvf_pf *pf)
 {
@@ -404,8 +473,12 @@ static void mvf_aq_recover(struct mvf_pf *pf)
 	/* The event IRQ thread owns eq_head: keep it out while we reset. */
 	disable_irq(pf->irq_eq);
 	ret = mvf_hw_reset(pf);
-	if (!ret)
+	if (ret)
+		pf->dma_live = true;	/* not even a reset stopped it */
+	else
 		ret = mvf_queues_enable(pf);
+	/* Whatever the outcome, no VF session survives this. */
+	mvf_aq_notify_pf_reset(pf);
 	enable_irq(pf->irq_eq);
 	if (ret) {
 		dev_err(dev, "admin queue recovery failed (%d), queue disabled\n",
@@ -621,7 +694,9 @@ static irqreturn_t mvf_eq_thread(int irq, void *data)
 
 /**
  * mvf_aq_request_irqs() - install the admin and event queue MSI-X handlers
- * @pf: the PF, with MVF_PF_MSIX_COUNT MSI-X vectors allocated
+ * @pf: the PF, with MVF_PF_MSIX_COUNT MSI-X vectors allocated and its
+ *      queues enabled (mvf_queues_enable()): from here on only the event
+ *      IRQ thread touches @pf->eq_head
  *
  * The admin vector gets a hard IRQ handler that completes @pf->aq_done;
  * the event vector gets a threaded handler that consumes the event ring.

@@ -24,8 +24,9 @@
 
 /**
  * struct mvf_vf_event_cb - per-VF event callback (internal hook)
- * @fn: called from the event queue's IRQ thread with mvf_pf.event_lock
- *      held; see mvf_vf_event_fn in mvf_core.h for what it may do
+ * @fn: called with mvf_pf.event_lock held from the event queue's IRQ
+ *      thread, or from admin queue recovery (aq_lock held, event IRQ
+ *      disabled); see mvf_vf_event_fn in mvf_core.h for what it may do
  * @priv: passed to @fn
  */
 struct mvf_vf_event_cb {
@@ -57,6 +58,10 @@ struct mvf_vf_event_cb {
  * @detached: set by remove or shutdown under @aq_lock; every later API
  *            call on this PF fails with -ENODEV
  * @aq_dead: queue recovery failed; commands fail with -EIO
+ * @dma_live: the device did not stop using the rings and bounce buffer
+ *            when told to (even CTRL.RESET failed): they may still be
+ *            written by DMA, so mvf_aq_free() leaks them; set under
+ *            @aq_lock or once no command can run (remove, probe error)
  * @sq: admin submission ring, MVF_AQ_ENTRIES entries, coherent DMA
  * @sq_dma: IOVA of @sq
  * @cq: admin completion ring, MVF_AQ_ENTRIES entries, coherent DMA
@@ -73,9 +78,10 @@ struct mvf_vf_event_cb {
  * @eq: event ring, MVF_EQ_ENTRIES entries, coherent DMA
  * @eq_dma: IOVA of @eq
  * @eq_head: free-running consumer index; touched only by the event IRQ
- *           thread, or with that IRQ disabled (probe, full reset)
+ *           thread, or while that thread cannot run: before the IRQ is
+ *           requested (probe) or with it disabled (full reset)
  * @event_lock: protects @vf_event_cbs and serialises callbacks against
- *              (un)registration
+ *              (un)registration; nests inside @aq_lock (recovery)
  * @vf_event_cbs: @num_vfs per-VF event callbacks
  *
  * @irq_aq: Linux IRQ of MVF_PF_MSIX_ADMINQ
@@ -99,6 +105,7 @@ struct mvf_pf {
 	struct mutex aq_lock;		/* the admin queue mutex, see above */
 	bool detached;
 	bool aq_dead;
+	bool dma_live;
 	struct mvf_aq_cmd *sq;
 	dma_addr_t sq_dma;
 	struct mvf_aq_cpl *cq;
@@ -146,7 +153,7 @@ int mvf_aq_request_irqs(struct mvf_pf *pf);
 void mvf_aq_free_irqs(struct mvf_pf *pf);
 int mvf_hw_reset(struct mvf_pf *pf);
 int mvf_queues_enable(struct mvf_pf *pf);
-void mvf_queues_disable(struct mvf_pf *pf);
+int mvf_queues_disable(struct mvf_pf *pf);
 int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 		u32 buf_len, struct mvf_aq_result *res);
 const char *mvf_aq_opcode_name(u8 opcode);

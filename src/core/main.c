@@ -395,12 +395,16 @@ static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_err(dev, "no 64-bit DMA: %d\n", ret);
 		goto err_unmap;
 	}
-	pci_set_master(pdev);
 
-	/* Start from a known state whatever a previous driver left. */
+	/*
+	 * Start from a known state whatever a previous driver left, before
+	 * the device may master the bus: rings a previous owner programmed
+	 * must not be written once bus mastering is on.
+	 */
 	ret = mvf_hw_reset(pf);
 	if (ret)
-		goto err_master;
+		goto err_unmap;
+	pci_set_master(pdev);
 
 	ret = pci_alloc_irq_vectors(pdev, MVF_PF_MSIX_COUNT, MVF_PF_MSIX_COUNT,
 				    PCI_IRQ_MSIX);
@@ -413,24 +417,30 @@ static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = mvf_aq_alloc(pf);
 	if (ret)
 		goto err_vectors;
-	ret = mvf_aq_request_irqs(pf);
-	if (ret) {
-		dev_err(dev, "cannot request IRQs: %d\n", ret);
-		goto err_free_dma;
-	}
+	/*
+	 * Enable the queues before requesting the IRQs: mvf_queues_enable()
+	 * resets eq_head, which is the event IRQ thread's once the IRQ is
+	 * requested.  An MSI-X the device sends meanwhile stays pending in
+	 * the (still masked) vector and fires when the IRQ is requested.
+	 */
 	ret = mvf_queues_enable(pf);
 	if (ret) {
 		dev_err(dev, "cannot enable admin/event queues: %d\n", ret);
 		goto err_disable_queues;
 	}
+	ret = mvf_aq_request_irqs(pf);
+	if (ret) {
+		dev_err(dev, "cannot request IRQs: %d\n", ret);
+		goto err_disable_queues;
+	}
 
 	ret = mvf_pf_identify(pf);
 	if (ret)
-		goto err_disable_queues;
+		goto err_free_irqs;
 
 	ret = mvf_pf_register(pf);
 	if (ret)
-		goto err_disable_queues;
+		goto err_free_irqs;
 	pci_set_drvdata(pdev, pf);
 
 	dev_info(dev,
@@ -439,10 +449,11 @@ static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 pf->img_version, pf->max_chunk);
 	return 0;
 
-err_disable_queues:
-	mvf_queues_disable(pf);
+err_free_irqs:
 	mvf_aq_free_irqs(pf);
-err_free_dma:
+err_disable_queues:
+	/* If the device does not stop, mvf_aq_free() leaks the buffers. */
+	mvf_queues_disable(pf);
 	mvf_aq_free(pf);
 err_vectors:
 	pci_free_irq_vectors(pdev);
@@ -463,6 +474,7 @@ err_put:
 static void mvf_remove(struct pci_dev *pdev)
 {
 	struct mvf_pf *pf = pci_get_drvdata(pdev);
+	unsigned int vf_refs;
 
 	/* No new mvf_pf_get_by_vf() finds it ... */
 	mvf_pf_unregister(pf);
@@ -472,6 +484,18 @@ static void mvf_remove(struct pci_dev *pdev)
 	pf->detached = true;
 	mutex_unlock(&pf->aq_lock);
 
+	/*
+	 * VF drivers still referencing the PF keep this struct: their
+	 * commands fail with -ENODEV from now on, also after the PF is bound
+	 * again (a new struct mvf_pf), until they are re-bound.
+	 */
+	vf_refs = kref_read(&pf->kref) - 1;
+	if (vf_refs)
+		dev_warn(&pdev->dev,
+			 "%u VF driver references remain; those VFs stay detached from any later binding of this PF until their driver is re-bound\n",
+			 vf_refs);
+
+	/* If the device does not stop, mvf_aq_free() leaks the buffers. */
 	mvf_queues_disable(pf);
 	mvf_aq_free_irqs(pf);
 	mvf_aq_free(pf);

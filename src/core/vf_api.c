@@ -83,8 +83,8 @@ EXPORT_SYMBOL_GPL(mvf_vf_resume);
  * @vf_id: the VF's index on @pf
  * @sizes: receives, in bytes and CPU order, what an immediate STOP_COPY
  *         save would stream and, inside a PRECOPY session, the initial
- *         and dirty bytes not yet streamed (0 otherwise); written only on
- *         success
+ *         and dirty bytes not yet streamed and the initial-data
+ *         generation (0 otherwise); written only on success
  *
  * Context: process context, sleeps; takes the PF's admin queue mutex.
  * Return: 0 or a common error.
@@ -110,6 +110,7 @@ int mvf_vf_query_size(struct mvf_pf *pf, u16 vf_id,
 	sizes->stop_copy_bytes = le64_to_cpu(st.stop_copy_bytes);
 	sizes->initial_bytes = le64_to_cpu(st.initial_bytes);
 	sizes->dirty_bytes = le64_to_cpu(st.dirty_bytes);
+	sizes->initial_gen = le32_to_cpu(st.initial_gen);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(mvf_vf_query_size);
