@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* mvf-emu: DMA map table and IOVA translation (see dma.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <search.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,11 +35,90 @@ static int map_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/*
+ * SIGBUS safety.  Backing files are mmapped once at DMA_MAP time, but the
+ * client keeps the file: if it shrinks it (ftruncate) afterwards, the next
+ * device access to a page past the new end raises SIGBUS.  Sealing cannot
+ * prevent that in general: QEMU's memory-backend-memfd seals
+ * (F_SEAL_SHRINK) only with its default seal=on, and memory-backend-shm,
+ * memory-backend-file on tmpfs or aux-ram-share memfds are never sealed,
+ * so bk_get() only logs unsealed backings (verbose) and does not reject.
+ *
+ * Instead every device access to DMA memory runs inside dma_access(), the
+ * one guarded place: it arms dma_guard (sigsetjmp) for the space, walks
+ * the chunks and calls the accessor, which may only touch memory (memcpy,
+ * fill, CRC: no allocation, no locks, no I/O, no nested dma_* call).  The
+ * SIGBUS handler is async-signal-safe: it only reads dma_guard and the
+ * space's backing array, which nothing modifies while the guard is armed.
+ * A fault inside one of the guarded space's backings longjmps back into
+ * dma_access(), which drops that backing (every map on it loses its
+ * backing, like a map QEMU sent without an fd) and returns -EFAULT, so
+ * the device completes the descriptor or admin command with DMA_ERR and
+ * the server goes on.  Any other SIGBUS (a real bug, or kill -BUS) resets
+ * the default action and re-raises it.  The handler is installed with
+ * SA_NODEFER so that siglongjmp() out of it leaves SIGBUS unblocked
+ * without saving/restoring the signal mask on every access.  A write that
+ * faults part way may have stored the bytes before the fault: "all or
+ * nothing" holds for every access except one racing a hostile truncate.
+ *
+ * This is process-wide state by nature (a signal handler has no context
+ * argument); the server is single-threaded and dma_access() does not
+ * nest.
+ */
+static struct {
+	sigjmp_buf env;
+	volatile sig_atomic_t armed;
+	struct dma_space *volatile ds;	/* space being accessed */
+	volatile int fault_bk;		/* backing that faulted, or -1 */
+} dma_guard;
+
+static void dma_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	struct dma_space *ds = dma_guard.ds;
+	uintptr_t a = (uintptr_t)si->si_addr, lo;
+	size_t i;
+
+	(void)uc;
+	if (dma_guard.armed && ds) {
+		for (i = 0; i < ds->nr_bk; i++) {
+			if (!ds->bk[i].refs)
+				continue;
+			lo = (uintptr_t)ds->bk[i].base;
+			if (a >= lo && a - lo < ds->bk[i].len) {
+				dma_guard.armed = 0;
+				dma_guard.fault_bk = (int)i;
+				siglongjmp(dma_guard.env, 1);
+			}
+		}
+	}
+	/* Not a guarded DMA access: die of it as without a handler. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void dma_guard_install(void)
+{
+	static bool installed;
+	struct sigaction sa;
+
+	if (installed)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = dma_sigbus;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) < 0)
+		emu_err("dma: cannot install the SIGBUS handler: %s", strerror(errno));
+	else
+		installed = true;
+}
+
 void dma_init(struct dma_space *ds, const char *name, bool verbose)
 {
 	memset(ds, 0, sizeof(*ds));
 	ds->name = name;
 	ds->verbose = verbose;
+	dma_guard_install();
 }
 
 static void bk_put(struct dma_space *ds, int i)
@@ -59,6 +142,7 @@ static int bk_get(struct dma_space *ds, int fd, uint64_t need)
 	size_t i, free_slot = ds->nr_bk;
 	uint32_t prot = DMA_PROT_READ | DMA_PROT_WRITE;
 	void *base;
+	int seals;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
@@ -113,9 +197,11 @@ static int bk_get(struct dma_space *ds, int fd, uint64_t need)
 	b->len = st.st_size;
 	b->prot = prot;
 	b->refs = 1;
-	emu_dbg(ds->verbose, "%s: dma: mmapped backing file dev %lu ino %lu, %zu bytes",
+	seals = fcntl(fd, F_GET_SEALS);
+	emu_dbg(ds->verbose, "%s: dma: mmapped backing file dev %lu ino %lu, %zu bytes%s",
 		ds->name, (unsigned long)st.st_dev, (unsigned long)st.st_ino,
-		b->len);
+		b->len, seals >= 0 && (seals & F_SEAL_SHRINK) ? ", shrink-sealed" :
+		" (not shrink-sealed: accesses are SIGBUS-guarded)");
 	return (int)free_slot;
 }
 
@@ -271,44 +357,87 @@ int dma_check(struct dma_space *ds, uint64_t iova, uint64_t len,
 	return 0;
 }
 
-int dma_read(struct dma_space *ds, uint64_t iova, void *buf, size_t len)
+struct drop_ctx {
+	int bk;
+};
+
+static void drop_map(const void *node, VISIT which, void *arg)
 {
-	uint8_t *p, *out = buf;
+	struct dma_map *m = *(struct dma_map *const *)node;
+	const struct drop_ctx *c = arg;
+
+	if ((which == postorder || which == leaf) && m->bk == c->bk)
+		m->bk = -1;
+}
+
+/* Backing @i faulted: its maps lose their backing, the mmap goes. */
+static void bk_drop(struct dma_space *ds, int i)
+{
+	struct dma_backing *b = &ds->bk[i];
+	struct drop_ctx c = { .bk = i };
+
+	emu_err("%s: dma: SIGBUS accessing backing file dev %lu ino %lu (shrunk by the client?): its maps lose their backing",
+		ds->name, (unsigned long)b->dev, (unsigned long)b->ino);
+	twalk_r(ds->root, drop_map, &c);
+	munmap(b->base, b->len);
+	memset(b, 0, sizeof(*b));
+}
+
+int dma_access(struct dma_space *ds, uint64_t iova, uint64_t len,
+	       uint32_t prot, dma_accessor_fn fn, void *ctx)
+{
+	/* volatile: read after a siglongjmp into this frame */
+	volatile uint64_t done = 0;
+	uint8_t *p;
 	size_t n;
 	int ret;
 
-	ret = dma_check(ds, iova, len, DMA_PROT_READ);
+	ret = dma_check(ds, iova, len, prot);
 	if (ret)
 		return ret;
-	while (len) {
-		dma_ptr(ds, iova, len, DMA_PROT_READ, &p, &n);
-		memcpy(out, p, n);
-		out += n;
-		iova += n;
-		len -= n;
+	if (dma_guard.armed) {
+		emu_err("%s: dma: nested dma_access", ds->name);
+		return -EFAULT;
 	}
+	dma_guard.ds = ds;
+	dma_guard.fault_bk = -1;
+	if (sigsetjmp(dma_guard.env, 0)) {
+		/* The handler disarmed the guard. */
+		dma_guard.ds = NULL;
+		bk_drop(ds, dma_guard.fault_bk);
+		return -EFAULT;
+	}
+	dma_guard.armed = 1;
+	while (done < len) {
+		dma_ptr(ds, iova + done, len - done, prot, &p, &n);
+		fn(ctx, p, n, done);
+		done += n;
+	}
+	dma_guard.armed = 0;
+	dma_guard.ds = NULL;
 	return 0;
+}
+
+static void read_chunk(void *ctx, uint8_t *p, size_t n, uint64_t done)
+{
+	memcpy((uint8_t *)ctx + done, p, n);
+}
+
+static void write_chunk(void *ctx, uint8_t *p, size_t n, uint64_t done)
+{
+	memcpy(p, (const uint8_t *)ctx + done, n);
+}
+
+int dma_read(struct dma_space *ds, uint64_t iova, void *buf, size_t len)
+{
+	return dma_access(ds, iova, len, DMA_PROT_READ, read_chunk, buf);
 }
 
 int dma_write(struct dma_space *ds, uint64_t iova, const void *buf,
 	      size_t len)
 {
-	const uint8_t *in = buf;
-	uint8_t *p;
-	size_t n;
-	int ret;
-
-	ret = dma_check(ds, iova, len, DMA_PROT_WRITE);
-	if (ret)
-		return ret;
-	while (len) {
-		dma_ptr(ds, iova, len, DMA_PROT_WRITE, &p, &n);
-		memcpy(p, in, n);
-		in += n;
-		iova += n;
-		len -= n;
-	}
-	return 0;
+	return dma_access(ds, iova, len, DMA_PROT_WRITE, write_chunk,
+			  (void *)buf);
 }
 
 size_t dma_nr_backings(const struct dma_space *ds)

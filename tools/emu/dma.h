@@ -79,7 +79,27 @@ int dma_ptr(struct dma_space *ds, uint64_t iova, uint64_t len, uint32_t prot,
 int dma_check(struct dma_space *ds, uint64_t iova, uint64_t len,
 	      uint32_t prot);
 
-/* Copy from/to the DMA space; all or nothing.  0 or -errno as above. */
+/*
+ * Accessor for dma_access(): called for each host-contiguous chunk, @p
+ * the host bytes, @n their count, @done the bytes of the access before
+ * them.  It may only touch memory (see dma.c: it runs under the SIGBUS
+ * guard): no allocation, I/O, or dma_* call.
+ */
+typedef void (*dma_accessor_fn)(void *ctx, uint8_t *p, size_t n,
+				uint64_t done);
+
+/*
+ * The one place device code touches DMA memory: check that all of
+ * [iova, iova + len) is accessible with @prot, then call @fn on each
+ * chunk with SIGBUS turned into an error: if a backing file faults (the
+ * client shrank it after DMA_MAP), that backing is dropped (its maps
+ * stay, without backing, so later accesses fail cleanly) and -EFAULT is
+ * returned.  0, -EFAULT or -EACCES; nothing is touched on a failed check.
+ */
+int dma_access(struct dma_space *ds, uint64_t iova, uint64_t len,
+	       uint32_t prot, dma_accessor_fn fn, void *ctx);
+
+/* Copy from/to the DMA space via dma_access(); 0 or -errno as above. */
 int dma_read(struct dma_space *ds, uint64_t iova, void *buf, size_t len);
 int dma_write(struct dma_space *ds, uint64_t iova, const void *buf,
 	      size_t len);

@@ -39,6 +39,11 @@ struct img_save {
 	 * appeared since; the next new data posts MVF_EVENT_PRECOPY_DATA.
 	 */
 	bool data_armed;
+	/*
+	 * PRECOPY: initial-data restarts (img_save_reinit) in this session,
+	 * reported as mvf_state_size.initial_gen; 0 at SAVE_START.
+	 */
+	uint32_t initial_gen;
 	/* Stream so far. */
 	uint32_t crc;
 	uint32_t nsec;		/* sections started, trailer excluded */
@@ -351,6 +356,7 @@ void img_save_reinit(struct vf *vf)
 		s->kind = PH_INITIAL;
 	s->phase = PH_HEADER;
 	s->init_page = 0;
+	s->initial_gen++;
 	clear_dirty(vf, 0, vf->npages);
 	post(vf, MVF_EVENT_INITIAL_CHANGED, vf->active_mib);
 	img_save_new_data(vf);
@@ -389,6 +395,7 @@ void img_query_size(const struct vf *vf, struct mvf_state_size *out)
 	if (s->mode == MVF_SAVE_MODE_PRECOPY) {
 		out->initial_bytes = htole64(init);
 		out->dirty_bytes = htole64(dirty);
+		out->initial_gen = htole32(s->initial_gen);
 	}
 }
 

@@ -63,8 +63,8 @@ void img_save_new_data(struct vf *vf);
 /*
  * DEVMEM_ACTIVE of @vf changed: a PRECOPY session (before REGS) restarts
  * its initial data after the section being handed out: a new HEADER, then
- * every active page; dirty data is dropped.  Posts
- * MVF_EVENT_INITIAL_CHANGED (data = new DEVMEM_ACTIVE, MiB), then
+ * every active page; dirty data is dropped.  Increments the session's
+ * initial_gen (VF_QUERY_SIZE), then posts MVF_EVENT_INITIAL_CHANGED (data = new DEVMEM_ACTIVE, MiB), then
  * img_save_new_data().  No-op without such a session.
  */
 void img_save_reinit(struct vf *vf);

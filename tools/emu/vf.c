@@ -130,6 +130,41 @@ static void fill_pattern(uint8_t *p, size_t n, uint64_t pos, uint64_t pattern)
 		p[i] = (uint8_t)(pattern >> (8 * ((pos + i) % 8)));
 }
 
+/*
+ * dma_access() accessors (run under the SIGBUS guard: memory only).  COPY
+ * walks the source chunks and, inside each, the destination chunks; both
+ * ranges were checked before, so the dma_ptr() lookups cannot fail.
+ */
+struct copy_ctx {
+	struct dma_space *dma;
+	uint64_t dst;
+};
+
+static void copy_chunk(void *ctx, uint8_t *hp, size_t n, uint64_t done)
+{
+	const struct copy_ctx *c = ctx;
+	uint8_t *dp;
+	size_t m, k;
+
+	for (k = 0; k < n; k += m) {
+		dma_ptr(c->dma, c->dst + done + k, n - k, DMA_PROT_WRITE, &dp, &m);
+		memmove(dp, hp + k, m);
+	}
+}
+
+static void fill_chunk(void *ctx, uint8_t *p, size_t n, uint64_t done)
+{
+	fill_pattern(p, n, done, *(const uint64_t *)ctx);
+}
+
+static void crc_chunk(void *ctx, uint8_t *p, size_t n, uint64_t done)
+{
+	uint32_t *crc = ctx;
+
+	(void)done;
+	*crc = crc32c(*crc, p, n);
+}
+
 /* Execute one descriptor; returns an MVF_DESC_STS_*, sets *@result. */
 static uint8_t vf_exec(struct vf *vf, const struct mvf_desc *d,
 		       uint32_t *result)
@@ -138,9 +173,7 @@ static uint8_t vf_exec(struct vf *vf, const struct mvf_desc *d,
 	uint64_t pattern = le64toh(d->pattern);
 	uint32_t len = le32toh(d->len);
 	uint32_t allowed = MVF_DESC_F_IRQ;
-	uint8_t *hp, *dp;
-	uint64_t done;
-	size_t n, m;
+	struct copy_ctx cc;
 	uint32_t crc;
 	int i;
 
@@ -160,23 +193,17 @@ static uint8_t vf_exec(struct vf *vf, const struct mvf_desc *d,
 	switch (d->opcode) {
 	case MVF_DESC_OP_COPY:
 		/* Check both ranges first: a failed descriptor writes nothing. */
-		if (dma_check(vf->dma, src, len, DMA_PROT_READ) ||
-		    dma_check(vf->dma, dst, len, DMA_PROT_WRITE))
-			return MVF_DESC_STS_DMA_ERR;
-		for (done = 0; done < len; done += n) {
-			dma_ptr(vf->dma, src + done, len - done, DMA_PROT_READ, &hp, &n);
-			dma_ptr(vf->dma, dst + done, len - done, DMA_PROT_WRITE, &dp, &m);
-			n = n < m ? n : m;
-			memmove(dp, hp, n);
-		}
-		break;
-	case MVF_DESC_OP_FILL:
 		if (dma_check(vf->dma, dst, len, DMA_PROT_WRITE))
 			return MVF_DESC_STS_DMA_ERR;
-		for (done = 0; done < len; done += n) {
-			dma_ptr(vf->dma, dst + done, len - done, DMA_PROT_WRITE, &dp, &n);
-			fill_pattern(dp, n, done, pattern);
-		}
+		cc.dma = vf->dma;
+		cc.dst = dst;
+		if (dma_access(vf->dma, src, len, DMA_PROT_READ, copy_chunk, &cc))
+			return MVF_DESC_STS_DMA_ERR;
+		break;
+	case MVF_DESC_OP_FILL:
+		if (dma_access(vf->dma, dst, len, DMA_PROT_WRITE, fill_chunk,
+			       &pattern))
+			return MVF_DESC_STS_DMA_ERR;
 		break;
 	case MVF_DESC_OP_H2D:
 		if (!devmem_range_ok(vf, dst, len))
@@ -204,13 +231,9 @@ static uint8_t vf_exec(struct vf *vf, const struct mvf_desc *d,
 				return MVF_DESC_STS_DEVMEM_ERR;
 			crc = crc32c(crc, vf->devmem + src, len);
 		} else {
-			if (dma_check(vf->dma, src, len, DMA_PROT_READ))
+			if (dma_access(vf->dma, src, len, DMA_PROT_READ,
+				       crc_chunk, &crc))
 				return MVF_DESC_STS_DMA_ERR;
-			for (done = 0; done < len; done += n) {
-				dma_ptr(vf->dma, src + done, len - done, DMA_PROT_READ,
-					&hp, &n);
-				crc = crc32c(crc, hp, n);
-			}
 		}
 		*result = crc;
 		break;

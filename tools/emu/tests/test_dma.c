@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* DMA map table and translation. */
+#include <endian.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../dma.h"
+#include "fixture.h"
 #include "test.h"
 
 #define RAM	(1u << 20)
@@ -143,10 +147,132 @@ static int dma_errors(void)
 	return 0;
 }
 
+
+#define HIOVA	0x80000000ull	/* IOVA of the hostile memfd */
+
+/* One descriptor on VF @vf's ring; its completion status or -1. */
+static int desc(struct fx *f, unsigned int vf, uint8_t op, uint64_t src,
+		uint64_t dst, uint32_t len)
+{
+	struct vf *v = &f->dev.vfs[vf];
+	uint32_t i = vf_reg_read(v, MVF_VF_REG_SQ_TAIL);
+	struct mvf_desc d;
+
+	memset(&d, 0, sizeof(d));
+	d.opcode = op;
+	d.src = htole64(src);
+	d.dst = htole64(dst);
+	d.len = htole32(len);
+	d.pattern = htole64(0x0123456789abcdefull);
+	d.cookie = htole64(i + 1);
+	fx_put_desc(f, vf, i, &d);
+	vf_reg_write(v, MVF_VF_REG_SQ_TAIL, i + 1);
+	if (vf_reg_read(v, MVF_VF_REG_SQ_HEAD) != i + 1 ||
+	    le64toh(fx_cpl(f, vf, i)->cookie) != i + 1)
+		return -1;
+	return fx_cpl(f, vf, i)->status;
+}
+
+/* (Re)size @fd to RAM bytes and map it at HIOVA into @ds. */
+static int hostile_map(struct dma_space *ds, int fd)
+{
+	if (ftruncate(fd, RAM) < 0)
+		return -1;
+	return dma_map(ds, HIOVA, RAM, DMA_PROT_READ | DMA_PROT_WRITE, fd, 0);
+}
+
+/*
+ * A hostile client shrinks a mapped memfd after DMA_MAP: every kind of
+ * device access to it (descriptor FILL, H2D, D2H, COPY both ways, CRC32C;
+ * admin command buffers) completes with DMA_ERR instead of killing the
+ * server with SIGBUS; the faulting backing is dropped (its maps stay,
+ * unbacked), other maps keep working, and nothing leaks.
+ */
+static int dma_sigbus_truncated_backing(void)
+{
+	struct dma_space *vds, *pds;
+	struct fx f;
+	size_t nbk;
+	int fd;
+	struct {
+		uint8_t op;
+		uint64_t src, dst;
+	} ops[] = {
+		{ MVF_DESC_OP_FILL, 0, HIOVA + 4096 },
+		{ MVF_DESC_OP_H2D, HIOVA + 8192, 0 },
+		{ MVF_DESC_OP_D2H, 0, HIOVA },
+		{ MVF_DESC_OP_COPY, HIOVA, fx_iova(FX_VF_DATA(0)) },
+		{ MVF_DESC_OP_COPY, fx_iova(FX_VF_DATA(0)), HIOVA + 4096 },
+		{ MVF_DESC_OP_CRC32C, HIOVA, 0 },
+	};
+	unsigned int i;
+
+	TRY(fx_init(&f, 1 << 20, false));
+	vds = f.dev.vfs[0].dma;
+	pds = f.dev.pf.dma;
+	fx_ring_setup(&f, 0, 16, 0);
+	fd = memfd_create("hostile", MFD_CLOEXEC);
+	CHECK(fd >= 0);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		CHECK_EQ(hostile_map(vds, fd), 0);
+		nbk = dma_nr_backings(vds);
+		/* Works while the file is whole. */
+		CHECK_EQ(desc(&f, 0, ops[i].op, ops[i].src, ops[i].dst, 4096),
+			 MVF_DESC_STS_OK);
+		CHECK_EQ(ftruncate(fd, 0), 0);
+		CHECK_EQ(desc(&f, 0, ops[i].op, ops[i].src, ops[i].dst, 4096),
+			 MVF_DESC_STS_DMA_ERR);
+		CHECK_EQ(dma_nr_backings(vds), nbk - 1);
+		/* The map stays, unbacked: a clean error, no fault. */
+		CHECK_EQ(dma_check(vds, HIOVA, 1, DMA_PROT_READ), -EFAULT);
+		CHECK_EQ(desc(&f, 0, ops[i].op, ops[i].src, ops[i].dst, 4096),
+			 MVF_DESC_STS_DMA_ERR);
+		/* The guest RAM backing still works. */
+		CHECK_EQ(desc(&f, 0, MVF_DESC_OP_FILL, 0,
+			      fx_iova(FX_VF_DATA(0)), 4096), MVF_DESC_STS_OK);
+	}
+	/* Admin command buffer on a shrunk backing of the PF. */
+	CHECK_EQ(hostile_map(pds, fd), 0);
+	nbk = dma_nr_backings(pds);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_VF_QUERY_SIZE, 0, 0, HIOVA, 32, NULL), 0);
+	CHECK_EQ(ftruncate(fd, 0), 0);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_VF_QUERY_SIZE, 0, 0, HIOVA, 32, NULL),
+		 MVF_AQ_STS_DMA_ERR);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_IDENTIFY, 0, 0, HIOVA + 4096, 64, NULL),
+		 MVF_AQ_STS_DMA_ERR);
+	CHECK_EQ(dma_nr_backings(pds), nbk - 1);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_VF_QUERY_SIZE, 0, 0, fx_iova(FX_PF_BUF), 32,
+		       NULL), 0);
+	close(fd);
+	fx_fini(&f);
+	return 0;
+}
+
+/* A SIGBUS outside a guarded DMA access still kills the process. */
+static int dma_sigbus_elsewhere_is_fatal(void)
+{
+	struct dma_space ds;
+	int st;
+	pid_t pid;
+
+	dma_init(&ds, "t", false);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		raise(SIGBUS);
+		_exit(0);
+	}
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS);
+	return 0;
+}
+
 const struct test dma_tests[] = {
 	{ "dma_basic_rw", dma_basic_rw },
 	{ "dma_per_page_dedupe_and_cross", dma_per_page_dedupe_and_cross },
 	{ "dma_unmap_lenient_and_split", dma_unmap_lenient_and_split },
 	{ "dma_errors", dma_errors },
+	{ "dma_sigbus_truncated_backing", dma_sigbus_truncated_backing },
+	{ "dma_sigbus_elsewhere_is_fatal", dma_sigbus_elsewhere_is_fatal },
 	{ NULL, NULL },
 };

@@ -29,6 +29,7 @@ static uint64_t initial_for(uint64_t mib)
 
 struct sizes {
 	uint64_t sc, init, dirty;
+	uint32_t gen;		/* initial_gen */
 };
 
 static int query(struct fx *f, uint16_t vf, struct sizes *z)
@@ -41,7 +42,8 @@ static int query(struct fx *f, uint16_t vf, struct sizes *z)
 	z->sc = le64toh(sz.stop_copy_bytes);
 	z->init = le64toh(sz.initial_bytes);
 	z->dirty = le64toh(sz.dirty_bytes);
-	if (sz.flags || sz.rsvd)
+	z->gen = le32toh(sz.initial_gen);
+	if (sz.flags)
 		return -1;
 	return 0;
 }
@@ -442,6 +444,8 @@ static int pc_reinit_devmem_active(void)
 	pattern(v0, 3);
 	fx_ring_setup(&f, 0, 16, MVF_VF_CTRL_IRQ);
 	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_SAVE_START, 0, MVF_SAVE_MODE_PRECOPY, 0, 0, NULL), 0);
+	TRY(query_inv(&f, 0, &y));
+	CHECK_EQ(y.gen, 0);
 	/* 2 MiB handed out: the second DEVMEM section (pages 256..511) has
 	 * 144 bytes left. */
 	CHECK_EQ(pull(&f, 0, MIB, &s, NULL), 0);
@@ -451,6 +455,7 @@ static int pc_reinit_devmem_active(void)
 	TRY(query_inv(&f, 0, &z));
 	CHECK_EQ(z.init, init0 - 2 * MIB);
 	CHECK_EQ(z.dirty, DEVSEC + 4096);
+	CHECK_EQ(z.gen, 0);
 	/* Values out of range and the current value change nothing. */
 	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, 0);
 	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, DM / MIB + 1);
@@ -458,13 +463,14 @@ static int pc_reinit_devmem_active(void)
 	CHECK_EQ(vf_reg_read(v0, MVF_VF_REG_DEVMEM_ACTIVE), DM / MIB);
 	CHECK(no_event(&f));
 	TRY(query_inv(&f, 0, &y));
-	CHECK(!memcmp(&y, &z, sizeof(y)));
+	CHECK(y.sc == z.sc && y.init == z.init && y.dirty == z.dirty && y.gen == z.gen);
 	/* Shrink to 1 MiB while a section beyond it is being handed out. */
 	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, 1);
 	CHECK_EQ(vf_reg_read(v0, MVF_VF_REG_DEVMEM_ACTIVE), 1);
 	TRY(expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 1));
 	CHECK(no_event(&f));	/* not armed: no PRECOPY_DATA */
 	TRY(query_inv(&f, 0, &y));
+	CHECK_EQ(y.gen, 1);
 	CHECK_EQ(y.dirty, 0);
 	CHECK_EQ(y.init, 144 + initial_for(1));
 	hdr2 = s.len + 144;
@@ -487,6 +493,7 @@ static int pc_reinit_devmem_active(void)
 	TRY(expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 2));
 	CHECK(no_event(&f));
 	TRY(query_inv(&f, 0, &y));
+	CHECK_EQ(y.gen, 2);
 	CHECK_EQ(y.dirty, 0);
 	CHECK_EQ(y.init, DEVSEC + 4096 - 100 + initial_for(2));
 	hdr2 = s.len + DEVSEC + 4096 - 100;
@@ -507,6 +514,7 @@ static int pc_reinit_devmem_active(void)
 	CHECK_EQ(y.init, initial_for(3));
 	CHECK_EQ(y.dirty, 0);
 	CHECK_EQ(y.sc, img_full_size(3 * MIB));
+	CHECK_EQ(y.gen, 3);
 	/* Stream part of it, dirty streamed and unstreamed pages. */
 	CHECK_EQ(pull(&f, 0, MIB, &s, NULL), 0);
 	CHECK_EQ(header_active_at(&s, hdr3), 3);
@@ -517,13 +525,19 @@ static int pc_reinit_devmem_active(void)
 	CHECK_EQ(z.init, initial_for(3) - MIB);
 	CHECK_EQ(z.dirty, DEVSEC + 4096);
 	vf_reg_write(v0, MVF_VF_REG_SCRATCH0, 0x600d);
-	/* Stop: exactly stop_copy_bytes remain. */
+	/* Stop: exactly stop_copy_bytes remain; the generation stays. */
 	TRY(fx_stop(&f, 0));
 	TRY(query_inv(&f, 0, &z));
+	CHECK_EQ(z.gen, 3);
 	before = s.len;
 	CHECK_EQ(drain(&f, 0, &s), MVF_SAVE_F_END);
 	CHECK_EQ(s.len - before, z.sc);
+	TRY(query(&f, 0, &y));
+	CHECK_EQ(y.gen, 3);
 	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_SAVE_END, 0, 0, 0, 0, NULL), 0);
+	/* Outside a PRECOPY session: 0 again. */
+	TRY(query(&f, 0, &y));
+	CHECK_EQ(y.gen, 0);
 	/* Load into VF1 (DEVMEM_ACTIVE 2, memory 0xee): the last HEADER's
 	 * DEVMEM_ACTIVE applies, memory beyond it stays VF1's. */
 	memset(v1->devmem, 0xee, DM);
@@ -547,6 +561,26 @@ static int pc_reinit_devmem_active(void)
 		CHECK_EQ(img_load_feed(v1->load, s.b + i, 1), MVF_AQ_STS_OK);
 	CHECK_EQ(img_load_end(v1), MVF_AQ_STS_OK);
 	CHECK(!memcmp(v0->devmem, v1->devmem, 3 * MIB));
+	/* initial_gen is per session: a new PRECOPY session starts at 0,
+	 * a STOP_COPY session reports 0. */
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_SAVE_START, 0, MVF_SAVE_MODE_STOP_COPY, 0, 0, NULL), 0);
+	TRY(query(&f, 0, &y));
+	CHECK_EQ(y.gen, 0);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_SAVE_END, 0, 0, 0, 0, NULL), 0);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_VF_RESUME, 0, MVF_SUSPEND_FULL, 0, 0, NULL), 0);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_VF_RESUME, 0, MVF_SUSPEND_P2P, 0, 0, NULL), 0);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_SAVE_START, 0, MVF_SAVE_MODE_PRECOPY, 0, 0, NULL), 0);
+	TRY(query_inv(&f, 0, &y));
+	CHECK_EQ(y.gen, 0);
+	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, 1);
+	TRY(query_inv(&f, 0, &y));
+	CHECK_EQ(y.gen, 1);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_SAVE_END, 0, 0, 0, 0, NULL), 0);
+	/* Outside a session DEVMEM_ACTIVE changes no generation. */
+	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, 2);
+	CHECK_EQ(vf_reg_read(v0, MVF_VF_REG_DEVMEM_ACTIVE), 2);
+	TRY(query(&f, 0, &y));
+	CHECK_EQ(y.gen, 0);
 	free(s.b);
 	fx_fini(&f);
 	return 0;
