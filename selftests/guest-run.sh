@@ -196,6 +196,11 @@ main() {
 				run_tap "$t" "$ST/$t" "$VF0_BDF" "$VF1_BDF"
 			fi
 		done
+		# the vfio-mig tool, driven like a user would (TAP)
+		if [ -z "${MVF_TESTS:-}" ]; then
+			run_tap vfio-mig "$SRC/tools/vfio-mig/guest-test.sh" \
+				"$VF0_BDF" "$VF1_BDF" "$OUT/vfio-mig"
+		fi
 		;;
 	demo)
 		ensure_built || result 1 "build demo"

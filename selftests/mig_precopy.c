@@ -13,6 +13,15 @@
  *    size and exact data;
  *  - no_optin_no_flags: the same reconfiguration without the opt-in never
  *    shows a flag;
+ *  - no_optin_flags_as_passed: without the opt-in flags is returned as the
+ *    user passed it (the v1 behaviour);
+ *  - no_optin_reinit_initial_monotonic: a REINIT late in the initial data
+ *    without the opt-in never makes initial_bytes grow (the new initial
+ *    data is reported as dirty_bytes), and a later opt-in finds no stale
+ *    REINIT;
+ *  - reinit_reported_synchronously: with the opt-in, the query right after
+ *    the DEVMEM_ACTIVE write reports REINIT, and only once (the device's
+ *    INITIAL_CHANGED event arriving later does not report it again);
  *  - close_saving_fd_*: closing the saving data_fd in PRE_COPY,
  *    PRE_COPY_P2P and STOP_COPY; the VF keeps working and can transition
  *    and save again.
@@ -330,18 +339,146 @@ TEST_F_TIMEOUT(pc, no_optin_no_flags, 1800)
 			(uint32_t)(self->p.devmem / MIB / 2), false);
 }
 
-/* Without the opt-in, a non-zero flags input is not echoed either. */
-TEST_F_TIMEOUT(pc, no_optin_flags_not_echoed, 300)
+/*
+ * Without the opt-in, flags is returned as the user passed it: the vfio
+ * core's vfio_check_precopy_ioctl() clears it only with the opt-in ("keep
+ * v1 behaviour as is for compatibility reasons"), and the v1 uAPI never
+ * made it an output.  A user passing 0 never sees REINIT (checked by
+ * no_optin_no_flags and no_optin_reinit_initial_monotonic).
+ */
+TEST_F_TIMEOUT(pc, no_optin_flags_as_passed, 300)
 {
 	struct vfio_precopy_info info;
 	int fd;
 
 	ASSERT_SET_STATE_FD(&self->p.dev[0], VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	ASSERT_EQ(0, precopy_info(fd, 0x5a5a0000u, &info));
+	EXPECT_EQ(0x5a5a0000u, info.flags);
 	ASSERT_EQ(0, precopy_info(fd, 0xffffffffu, &info));
-	EXPECT_EQ(0u, info.flags);
-	ASSERT_EQ(0, precopy_info(fd, VFIO_PRECOPY_INFO_REINIT, &info));
+	EXPECT_EQ(0xffffffffu, info.flags);
+	ASSERT_EQ(0, precopy_info(fd, 0, &info));
 	EXPECT_EQ(0u, info.flags);
 	ASSERT_SET_STATE(&self->p.dev[0], VFIO_DEVICE_STATE_RUNNING);
+	ASSERT_EQ(0, close(fd));
+}
+
+/* read() from the saving fd until initial_bytes < @below; returns info. */
+static void read_initial_below(struct __test_metadata *_metadata, int fd,
+			       uint64_t below, struct vfio_precopy_info *info)
+{
+	uint8_t *buf = malloc(PC_CHUNK);
+	ssize_t n;
+
+	ASSERT_NE(NULL, buf);
+	for (;;) {
+		ASSERT_EQ(0, precopy_info(fd, 0, info));
+		ASSERT_EQ(0u, info->flags);
+		if (info->initial_bytes < below)
+			break;
+		n = read(fd, buf, PC_CHUNK);
+		ASSERT_LT(0, n) TH_LOG("read: %s", n ? strerror(errno) : "EOF");
+	}
+	free(buf);
+}
+
+/*
+ * No opt-in: with less than a quarter of the initial data left, shrink
+ * DEVMEM_ACTIVE to half, which restarts the initial data with more bytes
+ * than were left.  initial_bytes must never grow (v1 uAPI), the new data
+ * shows up as dirty_bytes, flags stays 0, the stream still reaches its
+ * temporary end, and an opt-in afterwards does not report that old
+ * restart as REINIT.
+ */
+TEST_F_TIMEOUT(pc, no_optin_reinit_initial_monotonic, 900)
+{
+	struct mvf_dev *vf0 = &self->p.dev[0];
+	uint32_t half = (uint32_t)(self->p.devmem / MIB / 2);
+	struct vfio_precopy_info info;
+	uint64_t prev, total = 0;
+	uint8_t *buf;
+	ssize_t n;
+	int fd;
+
+	ASSERT_SET_STATE_FD(vf0, VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	read_initial_below(_metadata, fd, self->p.devmem / 4, &info);
+	ASSERT_FALSE(_metadata->exit_code);
+	prev = info.initial_bytes;
+
+	mvf_wr32(vf0, MVF_VF_REG_DEVMEM_ACTIVE, half);
+	ASSERT_EQ(half, mvf_rd32(vf0, MVF_VF_REG_DEVMEM_ACTIVE));
+	/* right away, before the device's event can have arrived */
+	ASSERT_EQ(0, precopy_info(fd, 0, &info));
+	ASSERT_EQ(0u, info.flags);
+	ASSERT_GE(prev, info.initial_bytes);
+	ASSERT_LE((uint64_t)half * MIB, info.dirty_bytes)
+		TH_LOG("new initial data not counted as dirty: %llu",
+		       (unsigned long long)info.dirty_bytes);
+	prev = info.initial_bytes;
+
+	buf = malloc(PC_CHUNK);
+	ASSERT_NE(NULL, buf);
+	for (;;) {
+		n = read(fd, buf, PC_CHUNK);
+		if (n < 0 && errno == ENOMSG)
+			break;
+		ASSERT_LT(0, n) TH_LOG("read: %s", n ? strerror(errno) : "EOF");
+		total += (uint64_t)n;
+		ASSERT_GT(4 * self->p.devmem, total);
+		ASSERT_EQ(0, precopy_info(fd, 0, &info));
+		ASSERT_EQ(0u, info.flags);
+		ASSERT_GE(prev, info.initial_bytes);
+		prev = info.initial_bytes;
+	}
+	free(buf);
+	ASSERT_LE((uint64_t)half * MIB, total);
+
+	/* the event has long arrived: an opt-in now finds no stale REINIT */
+	usleep(200 * 1000);
+	ASSERT_EQ(0, precopy_info(fd, 0, &info));
+	ASSERT_EQ(0u, info.flags);
+	ASSERT_EQ(0, opt_in_v2(vf0));
+	ASSERT_EQ(0, precopy_info(fd, 0x5a5a0000u, &info));
+	ASSERT_EQ(0u, info.flags);
+	ASSERT_EQ(0ull, (unsigned long long)info.initial_bytes);
+	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_RUNNING);
+	ASSERT_EQ(0, close(fd));
+}
+
+/*
+ * Opt-in: the device restarts its initial data synchronously with the
+ * DEVMEM_ACTIVE write, so the very next query reports REINIT, without
+ * waiting for the INITIAL_CHANGED event; the event, arriving later, does
+ * not make a second REINIT.
+ */
+TEST_F_TIMEOUT(pc, reinit_reported_synchronously, 600)
+{
+	struct mvf_dev *vf0 = &self->p.dev[0];
+	uint32_t half = (uint32_t)(self->p.devmem / MIB / 2);
+	struct vfio_precopy_info info;
+	uint8_t *buf = malloc(PC_CHUNK);
+	unsigned int i;
+	int fd;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, opt_in_v2(vf0));
+	ASSERT_SET_STATE_FD(vf0, VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	ASSERT_LT(0, read(fd, buf, PC_CHUNK));
+	ASSERT_EQ(0, precopy_info(fd, 0, &info));
+	ASSERT_EQ(0u, info.flags);
+
+	mvf_wr32(vf0, MVF_VF_REG_DEVMEM_ACTIVE, half);
+	ASSERT_EQ(0, precopy_info(fd, 0, &info));
+	ASSERT_EQ((uint32_t)VFIO_PRECOPY_INFO_REINIT, info.flags);
+	ASSERT_EQ(0ull, (unsigned long long)info.dirty_bytes);
+	ASSERT_LE((uint64_t)half * MIB, info.initial_bytes);
+	for (i = 0; i < 10; i++) {
+		usleep(50 * 1000);
+		ASSERT_EQ(0, precopy_info(fd, VFIO_PRECOPY_INFO_REINIT, &info));
+		ASSERT_EQ(0u, info.flags) TH_LOG("REINIT again after %u ms",
+						 (i + 1) * 50);
+	}
+	free(buf);
+	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_RUNNING);
 	ASSERT_EQ(0, close(fd));
 }
 

@@ -149,8 +149,10 @@ static int mvf_vfio_migf_vfail_locked(struct mvf_vfio_mig_file *migf,
 
 	migf->error = err;
 	mvf_vfio_migf_wake_locked(migf);
-	dev_err(migf->dev, "%s data_fd at byte %llu: %pV: %pe\n",
-		mvf_vfio_migf_name(migf), migf->total, &vaf, ERR_PTR(err));
+	/* A user can fail stream after stream: ratelimited. */
+	dev_err_ratelimited(migf->dev, "%s data_fd at byte %llu: %pV: %pe\n",
+			    mvf_vfio_migf_name(migf), migf->total, &vaf,
+			    ERR_PTR(err));
 	return err;
 }
 
@@ -182,9 +184,11 @@ mvf_vfio_migf_fail(struct mvf_vfio_mig_file *migf, int err,
 
 /*
  * An admin command of the session failed.  -ENOENT (no session) while the
- * file still owns one means a function or PF reset dropped the session on
- * the device; reset_done() is about to disable the file, so fail the same
- * way, quietly.  Anything else poisons the stream and is logged.
+ * file still owns one means the device dropped the session: a function
+ * reset (then reset_done() disables the file too) or a full reset of the
+ * PF's admin queue by mvf_core's recovery (no reset_done() at all).  The
+ * file fails with -ENODEV, as a disabled one.  Anything else poisons the
+ * stream with its errno.
  */
 static __printf(3, 4) int
 mvf_vfio_migf_cmd_failed_locked(struct mvf_vfio_mig_file *migf, int err,
@@ -195,8 +199,9 @@ mvf_vfio_migf_cmd_failed_locked(struct mvf_vfio_mig_file *migf, int err,
 	lockdep_assert_held(&migf->lock);
 
 	if (err == -ENOENT && !migf->disabled && !migf->error) {
-		dev_dbg(migf->dev, "%s data_fd: session dropped by a reset\n",
-			mvf_vfio_migf_name(migf));
+		dev_warn_ratelimited(migf->dev,
+				     "%s data_fd at byte %llu: the device dropped the migration session (VF or PF reset)\n",
+				     mvf_vfio_migf_name(migf), migf->total);
 		migf->error = -ENODEV;
 		mvf_vfio_migf_wake_locked(migf);
 		return -ENODEV;
@@ -208,19 +213,47 @@ mvf_vfio_migf_cmd_failed_locked(struct mvf_vfio_mig_file *migf, int err,
 	return err;
 }
 
-/* Saving, PRECOPY: refresh @dev_initial from the device. */
+/* Wrap-safe "generation @a is newer than @b". */
+static bool mvf_vfio_gen_after(u32 a, u32 b)
+{
+	return (s32)(a - b) > 0;
+}
+
+static u64 mvf_vfio_add_sat(u64 a, u64 b)
+{
+	u64 sum;
+
+	return check_add_overflow(a, b, &sum) ? U64_MAX : sum;
+}
+
+/*
+ * Saving, PRECOPY: refresh @dev_initial and @gen from the device.  A
+ * restart of the initial data is seen here synchronously through the
+ * device's initial_gen; the INITIAL_CHANGED events counted before the
+ * query (@ev_gen) cover a device that does not report a generation.
+ */
 static int mvf_vfio_save_query_locked(struct mvf_vfio_mig_file *migf,
 				      struct mvf_vf_sizes *sizes)
 {
+	u32 ev_gen;
 	int ret;
 
 	lockdep_assert_held(&migf->lock);
 
+	spin_lock(&migf->ev_lock);
+	ev_gen = migf->ev_gen;
+	spin_unlock(&migf->ev_lock);
+
+	memset(sizes, 0, sizeof(*sizes));
 	ret = mvf_vf_query_size(migf->pf, migf->vf_id, sizes);
 	if (ret)
 		return mvf_vfio_migf_cmd_failed_locked(migf, ret,
 						       "VF_QUERY_SIZE failed");
 	migf->dev_initial = sizes->initial_bytes;
+	if (mvf_vfio_gen_after(ev_gen, migf->gen))
+		migf->gen = ev_gen;
+	if (mvf_vfio_gen_after(sizes->initial_gen, migf->gen))
+		migf->gen = sizes->initial_gen;
 	return 0;
 }
 
@@ -307,6 +340,9 @@ static int mvf_vfio_save_fill(struct mvf_vfio_mig_file *migf)
 	/* The device hands out its initial data before any dirty data. */
 	k = min_t(u64, n, migf->dev_initial);
 	migf->dev_initial -= k;
+	/* Without REINIT, data of a restarted initial part is dirty data. */
+	if (migf->init_as_dirty)
+		k = 0;
 
 	migf->rec.size = cpu_to_le64(n);
 	migf->rec.flags = cpu_to_le32(0);
@@ -436,6 +472,16 @@ static int mvf_vfio_precopy_info_in(struct mvf_vfio_mig_file *migf,
 /*
  * Fill @info from the device's sizes and what this file buffers.  Sizes
  * are device image bytes; the 16-byte record headers are not counted.
+ *
+ * A restart of the device's initial data (@gen newer than @gen_done) is
+ * accounted for by the first call that sees it, in either mode: with the
+ * PRECOPY_INFOv2 opt-in (@v2) it is reported as VFIO_PRECOPY_INFO_REINIT
+ * and everything not yet read is initial data again; without it, as the
+ * v1 uAPI wants initial_bytes never to grow, the initial data from then
+ * on is reported as dirty_bytes (@init_as_dirty) and initial_bytes is 0.
+ * Either way a later opt-in finds no stale REINIT.  flags is written only
+ * with the opt-in: without it the user's input is left as it was, as the
+ * vfio core's vfio_check_precopy_ioctl() does to keep the v1 behaviour.
  */
 static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
 					struct vfio_precopy_info *info,
@@ -444,7 +490,7 @@ static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
 	size_t pos = max(migf->buf_pos, MVF_REC_HDR);
 	u64 unread = 0, unread_init = 0;
 	struct mvf_vf_sizes sizes;
-	bool reinit;
+	bool restart;
 	int ret;
 
 	lockdep_assert_held(&migf->rw_lock);
@@ -466,22 +512,38 @@ static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
 	if (migf->rec_init_end > pos)
 		unread_init = migf->rec_init_end - pos;
 
-	spin_lock(&migf->ev_lock);
-	reinit = v2 && migf->reinit;
-	if (reinit)
-		migf->reinit = false;
-	spin_unlock(&migf->ev_lock);
+	restart = migf->gen != migf->gen_done;
+	migf->gen_done = migf->gen;
 
-	info->flags = 0;
-	if (reinit) {
+	if (restart && v2) {
 		/* What is buffered counts as new initial data. */
+		migf->init_as_dirty = false;
 		migf->rec_init_end = MVF_REC_HDR + migf->rec_data;
 		info->flags = VFIO_PRECOPY_INFO_REINIT;
-		info->initial_bytes = unread + sizes.initial_bytes;
+		info->initial_bytes = mvf_vfio_add_sat(unread,
+						       sizes.initial_bytes);
 		info->dirty_bytes = 0;
+		return 0;
+	}
+
+	if (restart) {
+		/* v1: the unread initial part of the buffer is dirty now. */
+		migf->init_as_dirty = true;
+		migf->rec_init_end = 0;
+		unread_init = 0;
+	}
+	if (v2)
+		info->flags = 0;
+	if (migf->init_as_dirty) {
+		info->initial_bytes = 0;
+		info->dirty_bytes = mvf_vfio_add_sat(unread,
+						     mvf_vfio_add_sat(sizes.initial_bytes,
+								      sizes.dirty_bytes));
 	} else {
-		info->initial_bytes = unread_init + sizes.initial_bytes;
-		info->dirty_bytes = unread - unread_init + sizes.dirty_bytes;
+		info->initial_bytes = mvf_vfio_add_sat(unread_init,
+						       sizes.initial_bytes);
+		info->dirty_bytes = mvf_vfio_add_sat(unread - unread_init,
+						     sizes.dirty_bytes);
 	}
 	return 0;
 }
@@ -491,8 +553,9 @@ static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
  * another ioctl; -EFAULT; -EINVAL if argsz is short; -EINVAL outside
  * PRE_COPY and PRE_COPY_P2P (STOP_COPY, or the file was disabled because
  * the device left the saving group); the stream's sticky errno; the errno
- * of VF_QUERY_SIZE.  flags is 0 unless VFIO_PRECOPY_INFO_REINIT is
- * reported, which needs the PRECOPY_INFOv2 opt-in.
+ * of VF_QUERY_SIZE.  With the PRECOPY_INFOv2 opt-in flags is an output:
+ * VFIO_PRECOPY_INFO_REINIT or 0; without it, flags is returned as the user
+ * passed it (the v1 behaviour the vfio core keeps).
  */
 static long mvf_vfio_save_ioctl(struct file *filp, unsigned int cmd,
 				unsigned long arg)
@@ -596,7 +659,9 @@ static ssize_t mvf_vfio_resume_write(struct file *filp,
 	if (pos)
 		return -ESPIPE;
 
-	mutex_lock(&migf->rw_lock);
+	/* Nothing consumed yet: the write() restarts or fails with -EINTR. */
+	if (mutex_lock_interruptible(&migf->rw_lock))
+		return -ERESTARTSYS;
 	ret = mvf_vfio_migf_usable(migf);
 	while (!ret && done < len) {
 		size_t n;
@@ -779,7 +844,7 @@ int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 			     u64 image_bytes)
 {
 	struct mvf_vfio_stop_copy_size *hint = (void *)migf->buf;
-	struct mvf_vf_sizes sizes;
+	struct mvf_vf_sizes sizes = {};
 	int ret;
 
 	mutex_lock(&migf->lock);
@@ -788,10 +853,20 @@ int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 	ret = mvf_vf_save_start(migf->pf, migf->vf_id, mode);
 	if (!ret && mode == MVF_SAVE_MODE_PRECOPY) {
 		ret = mvf_vf_query_size(migf->pf, migf->vf_id, &sizes);
-		if (ret)
+		if (ret) {
 			mvf_vf_save_end(migf->pf, migf->vf_id);
-		else
+		} else {
 			migf->dev_initial = sizes.initial_bytes;
+			/*
+			 * The generation the user's first sizes come from; an
+			 * event of an earlier session does not count.
+			 */
+			migf->gen = sizes.initial_gen;
+			migf->gen_done = sizes.initial_gen;
+			spin_lock(&migf->ev_lock);
+			migf->ev_gen = sizes.initial_gen;
+			spin_unlock(&migf->ev_lock);
+		}
 	}
 	if (!ret)
 		migf->session = true;
@@ -839,8 +914,10 @@ void mvf_vfio_save_file_final(struct mvf_vfio_mig_file *migf)
  *
  * MVF_EVENT_PRECOPY_DATA and MVF_EVENT_INITIAL_CHANGED make poll() report
  * readable again after a temporary end; MVF_EVENT_INITIAL_CHANGED also
- * latches a REINIT for the next VFIO_MIG_GET_PRECOPY_INFO and makes the
- * next read() re-query the initial bytes.  Only wakes waiters: sends no
+ * counts a restart of the initial data (@ev_gen: the next
+ * VFIO_MIG_GET_PRECOPY_INFO accounts for it, if its VF_QUERY_SIZE did not
+ * already show the device's newer initial_gen) and makes the next read()
+ * re-query the initial bytes.  Only wakes waiters: sends no
  * admin command and takes only @migf->ev_lock, so it may run in the event
  * callback.
  */
@@ -849,7 +926,7 @@ void mvf_vfio_save_file_event(struct mvf_vfio_mig_file *migf, u16 type)
 	spin_lock(&migf->ev_lock);
 	switch (type) {
 	case MVF_EVENT_INITIAL_CHANGED:
-		migf->reinit = true;
+		migf->ev_gen++;
 		migf->initial_stale = true;
 		fallthrough;
 	case MVF_EVENT_PRECOPY_DATA:

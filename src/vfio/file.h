@@ -57,8 +57,8 @@ enum mvf_vfio_migf_type {
  * @mode: saving: MVF_SAVE_MODE_STOP_COPY or MVF_SAVE_MODE_PRECOPY
  * @chunk: largest admin SAVE_CHUNK/LOAD_CHUNK, bytes; never above
  *         MVF_MIG_RECORD_MAX, so one chunk always fits one record
- * @lock: protects @disabled, @session, @error, @dev_end, @final and
- *        @dev_initial, and is held
+ * @lock: protects @disabled, @session, @error, @dev_end, @final,
+ *        @dev_initial, @gen, @gen_done and @init_as_dirty, and is held
  *        around every admin command of the file's session.  Taken by the
  *        paths that disable the file, including the reset path, so it is
  *        never held across copy_to_user()/copy_from_user().
@@ -73,6 +73,15 @@ enum mvf_vfio_migf_type {
  * @dev_initial: saving, PRECOPY: the device's initial bytes not yet
  *               fetched by SAVE_CHUNK, as last queried and counted down
  *               by each fetch (the device hands out initial data first)
+ * @gen: saving, PRECOPY: the newest initial-data generation known to the
+ *       file: the largest of every VF_QUERY_SIZE initial_gen and @ev_gen
+ * @gen_done: @gen as of the last VFIO_MIG_GET_PRECOPY_INFO; a newer @gen
+ *            is a restart of the initial data that the ioctl has not yet
+ *            accounted for (the REINIT latch)
+ * @init_as_dirty: saving, PRECOPY: a restart was accounted for without
+ *                 the PRECOPY_INFOv2 opt-in, so the new initial data is
+ *                 reported as dirty_bytes (initial_bytes never grows
+ *                 without REINIT); cleared when a REINIT is reported
  * @rw_lock: serialises read()/write(), VFIO_MIG_GET_PRECOPY_INFO and
  *           RESUMING -> STOP; protects the fields below up to @total.  Held
  *           across copy_to_user()/copy_from_user(); the reset path never
@@ -104,8 +113,9 @@ enum mvf_vfio_migf_type {
  * @empty_seq: @ev_seq as it was before the SAVE_CHUNK that answered EMPTY;
  *             an event after that one means new data (the device arms its
  *             one-shot PRECOPY_DATA event with each EMPTY answer)
- * @reinit: MVF_EVENT_INITIAL_CHANGED arrived and was not yet reported by
- *          VFIO_MIG_GET_PRECOPY_INFO with VFIO_PRECOPY_INFO_REINIT
+ * @ev_gen: count of MVF_EVENT_INITIAL_CHANGED events of this session; the
+ *          device bumps initial_gen before posting each, so this is a
+ *          lower bound of the device's generation
  * @initial_stale: MVF_EVENT_INITIAL_CHANGED arrived: @dev_initial must be
  *                 queried again before the next fetch
  */
@@ -127,6 +137,9 @@ struct mvf_vfio_mig_file {
 	bool dev_end;
 	bool final;
 	u64 dev_initial;
+	u32 gen;
+	u32 gen_done;
+	bool init_as_dirty;
 
 	/* read()/write() and the buffer; held across user copies */
 	struct mutex rw_lock;
@@ -149,7 +162,7 @@ struct mvf_vfio_mig_file {
 	bool at_temp_end;
 	u32 ev_seq;
 	u32 empty_seq;
-	bool reinit;
+	u32 ev_gen;
 	bool initial_stale;
 };
 

@@ -170,10 +170,13 @@ again:
  * mvf_vfio_lm_reset_done - the VF was reset (FLR, VFIO_DEVICE_RESET, ...)
  * @mvdev: the VF
  *
- * Called by the PCI core with the VF's vdev->memory_lock held, so it must
- * not sleep on state_mutex: a set_state or close_device holding
- * state_mutex may be waiting on a data_fd lock whose holder faults on a
- * vfio BAR mapping and so waits for memory_lock.  If state_mutex is busy,
+ * Called from pci_reset_function() and friends.  When vfio-pci-core
+ * resets the VF (VFIO_DEVICE_RESET, an FLR through config space) it holds
+ * the VF's vdev->memory_lock around the reset, so this must not sleep on
+ * state_mutex: a set_state or close_device holding state_mutex may be
+ * waiting on a data_fd lock whose holder faults on a vfio BAR mapping and
+ * so waits for memory_lock.  A reset through sysfs or AER recovery calls
+ * it without memory_lock; the same path serves both.  If state_mutex is busy,
  * its holder runs the cleanup in mvf_vfio_state_mutex_unlock().  Takes no
  * lock on entry; sleeps (admin commands) only if it got state_mutex.
  */
@@ -194,10 +197,11 @@ static struct file *mvf_vfio_arc_failed(struct mvf_vfio_pci_device *mvdev,
 					enum vfio_device_mig_state new,
 					int err)
 {
-	dev_err(mvf_vfio_dev(mvdev),
-		"migration arc %s -> %s failed: %pe; device state is ERROR until reset\n",
-		mvf_vfio_state_name(mvdev->mig_state),
-		mvf_vfio_state_name(new), ERR_PTR(err));
+	/* The user picks the arcs: ratelimited. */
+	dev_err_ratelimited(mvf_vfio_dev(mvdev),
+			    "migration arc %s -> %s failed: %pe; device state is ERROR until reset\n",
+			    mvf_vfio_state_name(mvdev->mig_state),
+			    mvf_vfio_state_name(new), ERR_PTR(err));
 	mvf_vfio_disable_files(mvdev);
 	mvdev->mig_state = VFIO_DEVICE_STATE_ERROR;
 	return ERR_PTR(err);

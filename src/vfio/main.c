@@ -36,8 +36,8 @@ static int mvf_vfio_init_dev(struct vfio_device *vdev)
 
 	/* -EPROBE_DEFER while the PF has no driver: probe again later. */
 	pf = mvf_pf_get_by_vf(pdev, &vf_id);
-	if (IS_ERR_OR_NULL(pf))
-		return pf ? PTR_ERR(pf) : -ENODEV;
+	if (IS_ERR(pf))
+		return PTR_ERR(pf);
 
 	mvdev->pf = pf;
 	mvdev->vf_id = vf_id;

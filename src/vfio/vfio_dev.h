@@ -17,8 +17,10 @@
  *                   (the PF's event IRQ thread); nests outside the saving
  *                   file's ev_lock, inside state_mutex.
  *   reset_lock      deferred_reset.  A spinlock taken by reset_done(),
- *                   which must not sleep on state_mutex: the PCI core
- *                   calls it with vdev->memory_lock held, and read()/
+ *                   which must not sleep on state_mutex: vfio-pci-core's
+ *                   reset paths (VFIO_DEVICE_RESET, FLR through config
+ *                   space) call it with vdev->memory_lock held (sysfs
+ *                   reset and AER recovery without it), and read()/
  *                   write() may fault on a vfio BAR mapping (mmap_lock ->
  *                   memory_lock) while they hold a data_fd lock.
  *
@@ -52,9 +54,10 @@ struct mvf_vfio_mig_file;
  *                 reference of its own
  * @event_lock: protects @event_migf
  * @event_migf: the saving file of a PRECOPY session, for the event
- *              callback: set just before SAVE_START, cleared before the
- *              driver drops its file reference; both under @state_mutex
- *              too
+ *              callback: set before the arc's first admin command (the
+ *              VF_QUERY_SIZE ahead of SAVE_START), cleared when the session
+ *              fails to start or before the driver drops its file
+ *              reference; always under @state_mutex too
  * @precopy_info_v2: the VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 opt-in, on
  *                   kernels whose vfio core has none (before 7.1); set by
  *                   the feature, cleared on close; READ_ONCE/WRITE_ONCE
