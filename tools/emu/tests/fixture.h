@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <endian.h>
 
 #include "../device.h"
 #include "../vfu.h"
@@ -79,6 +81,24 @@ struct mvf_cpl *fx_cpl(struct fx *f, unsigned int vf, uint32_t idx);
 static inline uint64_t fx_iova(uint64_t off)
 {
 	return FX_IOVA + off;
+}
+
+/* A VF descriptor; @len in bytes, @src/@dst IOVAs or devmem offsets. */
+static inline struct mvf_desc fx_desc(uint8_t op, uint8_t flags, uint32_t len,
+				      uint64_t src, uint64_t dst,
+				      uint64_t pattern, uint64_t cookie)
+{
+	struct mvf_desc d;
+
+	memset(&d, 0, sizeof(d));
+	d.opcode = op;
+	d.flags = flags;
+	d.len = htole32(len);
+	d.src = htole64(src);
+	d.dst = htole64(dst);
+	d.pattern = htole64(pattern);
+	d.cookie = htole64(cookie);
+	return d;
 }
 
 /* ---- fake vfio-user client ---- */

@@ -166,27 +166,12 @@ static int run_desc(struct fx *f, unsigned int vf, struct mvf_desc *d)
 	return fx_cpl(f, vf, i)->status;
 }
 
-static struct mvf_desc mkdesc(uint8_t op, uint8_t flags, uint64_t src,
-			      uint64_t dst, uint32_t len, uint64_t pattern)
-{
-	struct mvf_desc d;
-
-	memset(&d, 0, sizeof(d));
-	d.opcode = op;
-	d.flags = flags;
-	d.src = htole64(src);
-	d.dst = htole64(dst);
-	d.len = htole32(len);
-	d.pattern = htole64(pattern);
-	return d;
-}
-
 /* DFILL @len bytes at devmem @off with @byte; the completion status. */
 static int dfill(struct fx *f, unsigned int vf, uint64_t off, uint32_t len,
 		 uint8_t byte)
 {
-	struct mvf_desc d = mkdesc(MVF_DESC_OP_DFILL, 0, 0, off, len,
-				   0x0101010101010101ull * byte);
+	struct mvf_desc d = fx_desc(MVF_DESC_OP_DFILL, 0, len, 0, off,
+				    0x0101010101010101ull * byte, 0);
 
 	return run_desc(f, vf, &d);
 }
@@ -617,13 +602,13 @@ static int pc_devmem_active_rules(void)
 	CHECK_EQ(dfill(&f, 0, 2 * MIB - 4096, 4096, 1), MVF_DESC_STS_OK);
 	CHECK_EQ(dfill(&f, 0, 2 * MIB - 4095, 4096, 1), MVF_DESC_STS_DEVMEM_ERR);
 	CHECK_EQ(dfill(&f, 0, 2 * MIB, 1, 1), MVF_DESC_STS_DEVMEM_ERR);
-	d = mkdesc(MVF_DESC_OP_H2D, 0, fx_iova(FX_VF_DATA(0)), 2 * MIB - 1, 2, 0);
+	d = fx_desc(MVF_DESC_OP_H2D, 0, 2, fx_iova(FX_VF_DATA(0)), 2 * MIB - 1, 0, 0);
 	CHECK_EQ(run_desc(&f, 0, &d), MVF_DESC_STS_DEVMEM_ERR);
-	d = mkdesc(MVF_DESC_OP_D2H, 0, 2 * MIB, fx_iova(FX_VF_DATA(0)), 1, 0);
+	d = fx_desc(MVF_DESC_OP_D2H, 0, 1, 2 * MIB, fx_iova(FX_VF_DATA(0)), 0, 0);
 	CHECK_EQ(run_desc(&f, 0, &d), MVF_DESC_STS_DEVMEM_ERR);
-	d = mkdesc(MVF_DESC_OP_CRC32C, MVF_DESC_F_SRC_DEVMEM, 2 * MIB, 0, 4096, 0);
+	d = fx_desc(MVF_DESC_OP_CRC32C, MVF_DESC_F_SRC_DEVMEM, 4096, 2 * MIB, 0, 0, 0);
 	CHECK_EQ(run_desc(&f, 0, &d), MVF_DESC_STS_DEVMEM_ERR);
-	d = mkdesc(MVF_DESC_OP_H2D, 0, fx_iova(FX_VF_DATA(0)), 2 * MIB - 8192, 8192, 0);
+	d = fx_desc(MVF_DESC_OP_H2D, 0, 8192, fx_iova(FX_VF_DATA(0)), 2 * MIB - 8192, 0, 0);
 	CHECK_EQ(run_desc(&f, 0, &d), MVF_DESC_STS_OK);
 	CHECK_EQ(v->devmem[2 * MIB - 1], 0x33);
 	CHECK_EQ(v->devmem[2 * MIB], 0x5a);

@@ -9,22 +9,6 @@
 
 #define DATA(i)	FX_VF_DATA(i)
 
-static struct mvf_desc desc(uint8_t op, uint8_t flags, uint32_t len, uint64_t src,
-			    uint64_t dst, uint64_t pattern, uint64_t cookie)
-{
-	struct mvf_desc d;
-
-	memset(&d, 0, sizeof(d));
-	d.opcode = op;
-	d.flags = flags;
-	d.len = htole32(len);
-	d.src = htole64(src);
-	d.dst = htole64(dst);
-	d.pattern = htole64(pattern);
-	d.cookie = htole64(cookie);
-	return d;
-}
-
 static uint64_t rd64(struct vf *v, uint32_t lo)
 {
 	return vf_reg_read(v, lo) | (uint64_t)vf_reg_read(v, lo + 4) << 32;
@@ -48,14 +32,14 @@ static int vf_all_ops(void)
 	exp_crc = crc32c(0, src, 20000);
 	fx_ring_setup(&f, 0, 16, MVF_VF_CTRL_IRQ);
 	/* COPY host->host across page maps, FILL, H2D, D2H, DFILL, CRC x2, NOP. */
-	d[0] = desc(MVF_DESC_OP_COPY, 0, 20000, fx_iova(DATA(0)), fx_iova(DATA(0) + 0x100000), 0, 1);
-	d[1] = desc(MVF_DESC_OP_FILL, 0, 13, 0, fx_iova(DATA(0) + 0x200000), 0x0807060504030201ull, 2);
-	d[2] = desc(MVF_DESC_OP_H2D, 0, 20000, fx_iova(DATA(0)), 4096 * 3, 0, 3);
-	d[3] = desc(MVF_DESC_OP_D2H, 0, 20000, 4096 * 3, fx_iova(DATA(0) + 0x300000), 0, 4);
-	d[4] = desc(MVF_DESC_OP_DFILL, 0, 4096, 0, 0, 0xa5a5a5a5a5a5a5a5ull, 5);
-	d[5] = desc(MVF_DESC_OP_CRC32C, 0, 20000, fx_iova(DATA(0)), 0, 0, 6);
-	d[6] = desc(MVF_DESC_OP_CRC32C, MVF_DESC_F_SRC_DEVMEM, 20000, 4096 * 3, 0, 0, 7);
-	d[7] = desc(MVF_DESC_OP_NOP, MVF_DESC_F_IRQ, 0, 0, 0, 0, 8);
+	d[0] = fx_desc(MVF_DESC_OP_COPY, 0, 20000, fx_iova(DATA(0)), fx_iova(DATA(0) + 0x100000), 0, 1);
+	d[1] = fx_desc(MVF_DESC_OP_FILL, 0, 13, 0, fx_iova(DATA(0) + 0x200000), 0x0807060504030201ull, 2);
+	d[2] = fx_desc(MVF_DESC_OP_H2D, 0, 20000, fx_iova(DATA(0)), 4096 * 3, 0, 3);
+	d[3] = fx_desc(MVF_DESC_OP_D2H, 0, 20000, 4096 * 3, fx_iova(DATA(0) + 0x300000), 0, 4);
+	d[4] = fx_desc(MVF_DESC_OP_DFILL, 0, 4096, 0, 0, 0xa5a5a5a5a5a5a5a5ull, 5);
+	d[5] = fx_desc(MVF_DESC_OP_CRC32C, 0, 20000, fx_iova(DATA(0)), 0, 0, 6);
+	d[6] = fx_desc(MVF_DESC_OP_CRC32C, MVF_DESC_F_SRC_DEVMEM, 20000, 4096 * 3, 0, 0, 7);
+	d[7] = fx_desc(MVF_DESC_OP_NOP, MVF_DESC_F_IRQ, 0, 0, 0, 0, 8);
 	for (i = 0; i < 8; i++) {
 		fx_put_desc(&f, 0, i, &d[i]);
 		if (d[i].opcode != MVF_DESC_OP_NOP)
@@ -102,10 +86,10 @@ static int vf_crc_seed_chains(void)
 	TRY(fx_init(&f, 1 << 20, false));
 	memcpy(f.ram + DATA(0), "123456789", 9);
 	fx_ring_setup(&f, 0, 4, 0);
-	d = desc(MVF_DESC_OP_CRC32C, 0, 9, fx_iova(DATA(0)), 0, 0, 1);
+	d = fx_desc(MVF_DESC_OP_CRC32C, 0, 9, fx_iova(DATA(0)), 0, 0, 1);
 	fx_put_desc(&f, 0, 0, &d);
 	part = crc32c(0, "1234", 4);
-	d = desc(MVF_DESC_OP_CRC32C, 0, 5, fx_iova(DATA(0) + 4), 0, part, 2);
+	d = fx_desc(MVF_DESC_OP_CRC32C, 0, 5, fx_iova(DATA(0) + 4), 0, part, 2);
 	fx_put_desc(&f, 0, 1, &d);
 	vf_reg_write(&f.dev.vfs[0], MVF_VF_REG_SQ_TAIL, 2);
 	CHECK_EQ(le32toh(fx_cpl(&f, 0, 0)->result), 0xE3069283u);
@@ -124,7 +108,7 @@ static int vf_phase_wraps(void)
 	TRY(fx_init(&f, 1 << 20, false));
 	fx_ring_setup(&f, 0, 4, 0);
 	for (i = 0; i < 10; i++) {
-		d = desc(MVF_DESC_OP_NOP, 0, 0, 0, 0, 0, 100 + i);
+		d = fx_desc(MVF_DESC_OP_NOP, 0, 0, 0, 0, 0, 100 + i);
 		fx_put_desc(&f, 0, i, &d);
 		vf_reg_write(&f.dev.vfs[0], MVF_VF_REG_SQ_TAIL, i + 1);
 		CHECK_EQ(fx_cpl(&f, 0, i)->phase, want[i]);
@@ -151,14 +135,14 @@ static int vf_descriptor_errors_continue(void)
 	fx_ring_setup(&f, 0, 8, MVF_VF_CTRL_IRQ);
 	f.ram[DATA(0) + 0x100000] = 0x99;
 	/* Source IOVA not mapped; the copy must not write anything. */
-	d[0] = desc(MVF_DESC_OP_COPY, 0, 64, 0xdead0000000ull, fx_iova(DATA(0) + 0x100000), 0, 1);
-	d[1] = desc(MVF_DESC_OP_FILL, 0, 8, 0, fx_iova(DATA(0)), 0x11, 2);
-	d[2] = desc(0x7f, 0, 8, 0, 0, 0, 3);
-	d[3] = desc(MVF_DESC_OP_FILL, 0, MVF_DESC_MAX_LEN + 1, 0, fx_iova(DATA(0)), 0, 4);
-	d[4] = desc(MVF_DESC_OP_DFILL, 0, 4096, 0, (1 << 20) - 4095, 0, 5);
-	d[5] = desc(MVF_DESC_OP_COPY, MVF_DESC_F_SRC_DEVMEM, 8, fx_iova(0), fx_iova(0), 0, 6);
+	d[0] = fx_desc(MVF_DESC_OP_COPY, 0, 64, 0xdead0000000ull, fx_iova(DATA(0) + 0x100000), 0, 1);
+	d[1] = fx_desc(MVF_DESC_OP_FILL, 0, 8, 0, fx_iova(DATA(0)), 0x11, 2);
+	d[2] = fx_desc(0x7f, 0, 8, 0, 0, 0, 3);
+	d[3] = fx_desc(MVF_DESC_OP_FILL, 0, MVF_DESC_MAX_LEN + 1, 0, fx_iova(DATA(0)), 0, 4);
+	d[4] = fx_desc(MVF_DESC_OP_DFILL, 0, 4096, 0, (1 << 20) - 4095, 0, 5);
+	d[5] = fx_desc(MVF_DESC_OP_COPY, MVF_DESC_F_SRC_DEVMEM, 8, fx_iova(0), fx_iova(0), 0, 6);
 	/* Destination straddling the end of RAM: partly mapped. */
-	d[6] = desc(MVF_DESC_OP_FILL, 0, 8192, 0, fx_iova(FX_RAM_SIZE - 4096), 0x22, 7);
+	d[6] = fx_desc(MVF_DESC_OP_FILL, 0, 8192, 0, fx_iova(FX_RAM_SIZE - 4096), 0x22, 7);
 	for (i = 0; i < 7; i++)
 		fx_put_desc(&f, 0, i, &d[i]);
 	vf_reg_write(v, MVF_VF_REG_SQ_TAIL, 7);
@@ -184,7 +168,7 @@ static int vf_ring_errors_halt(void)
 {
 	struct fx f;
 	struct vf *v;
-	struct mvf_desc d = desc(MVF_DESC_OP_NOP, 0, 0, 0, 0, 0, 1);
+	struct mvf_desc d = fx_desc(MVF_DESC_OP_NOP, 0, 0, 0, 0, 0, 1);
 
 	TRY(fx_init(&f, 1 << 20, false));
 	v = &f.dev.vfs[0];
@@ -228,7 +212,7 @@ static int vf_quiesce_latches_and_resumes(void)
 {
 	struct fx f;
 	struct vf *v;
-	struct mvf_desc d = desc(MVF_DESC_OP_FILL, MVF_DESC_F_IRQ, 16, 0,
+	struct mvf_desc d = fx_desc(MVF_DESC_OP_FILL, MVF_DESC_F_IRQ, 16, 0,
 				 fx_iova(DATA(0)), 0x3333333333333333ull, 9);
 
 	TRY(fx_init(&f, 1 << 20, false));
