@@ -31,10 +31,55 @@ enum mvf_aq_opcode {
 	MVF_AQ_OP_LOAD_CHUNK	= 0x09,	/* buf -> next image bytes */
 	MVF_AQ_OP_LOAD_END	= 0x0a,	/* validate and commit */
 	MVF_AQ_OP_LOAD_ABORT	= 0x0b,	/* drop a load session */
-	MVF_AQ_OP_DIRTY_START	= 0x10,	/* reserved: DMA dirty tracking */
-	MVF_AQ_OP_DIRTY_REPORT	= 0x11,	/* reserved */
-	MVF_AQ_OP_DIRTY_STOP	= 0x12,	/* reserved */
+	MVF_AQ_OP_DIRTY_START	= 0x10,	/* arg0: page shift; buf -> ranges */
+	MVF_AQ_OP_DIRTY_REPORT	= 0x11,	/* arg1/arg2: IOVA range; buf <- bitmap */
+	MVF_AQ_OP_DIRTY_STOP	= 0x12,	/* ends dirty tracking */
 };
+
+/*
+ * DMA dirty tracking (one tracker per VF, owned by the admin queue's
+ * owner).  While it is on, the device logs every DMA write the VF makes
+ * into host memory (ring completions included; reads log nothing), one
+ * bit per tracking page of IOVA space.
+ *
+ * DIRTY_START: @arg0 is the tracking page shift (a bit set in
+ * mvf_identify.dirty_pgsizes); the buffer holds @buf_len / 16 struct
+ * mvf_dirty_range, 1..mvf_identify.dirty_max_ranges of them, sorted by
+ * IOVA, not overlapping, each non-empty and page aligned.  Status: BUSY if
+ * the VF's tracker is already on, BAD_PARAM for a bad shift or range list,
+ * NO_MEMORY if the tracker cannot hold the ranges.
+ *
+ * DIRTY_REPORT: report and clear the pages of [@arg1, @arg1 + @arg2);
+ * @arg0 is the tracking page shift again, the range page aligned and
+ * inside the tracked ranges.  The device writes a bitmap of
+ * DIV_ROUND_UP(@arg2 >> shift, 64) little-endian u64 words at @buf_addr
+ * (@buf_len must hold them; bit i of the bitmap, counting from bit 0 of
+ * word 0, is the page at @arg1 + (i << shift)) and clears those bits in
+ * the tracker.  result0: number of dirty pages reported.  Status:
+ * NO_SESSION if tracking is off, BAD_PARAM for a bad range or shift,
+ * TRACKER_ERR once the tracker has failed (see below).
+ *
+ * DIRTY_STOP: tracking off, tracker freed.  NO_SESSION if it was off.
+ *
+ * Tracker failure: a DMA write the tracker cannot log (outside every
+ * tracked range, or no tracker memory left) marks the tracker failed and
+ * posts MVF_EVENT_TRACKER_ERROR (data: MVF_DIRTY_ERR_*) once; every later
+ * DIRTY_REPORT fails with TRACKER_ERR until DIRTY_STOP.  The write itself
+ * still happens.
+ */
+#define MVF_DIRTY_ERR_RANGE	1	/* write outside every tracked range */
+#define MVF_DIRTY_ERR_NOMEM	2	/* tracker out of memory */
+
+/**
+ * struct mvf_dirty_range - a DIRTY_START range (16 bytes)
+ * @iova: first byte, aligned to the tracking page size
+ * @length: bytes, a non-zero multiple of the tracking page size
+ */
+struct mvf_dirty_range {
+	__le64	iova;
+	__le64	length;
+};
+static_assert(sizeof(struct mvf_dirty_range) == 16, "mvf_dirty_range size");
 
 /*
  * Suspend/resume steps.  A VF is RUNNING, QUIESCED (P2P: no new DMA or
@@ -68,7 +113,10 @@ enum mvf_aq_opcode {
  * @arg0: opcode-specific argument
  * @buf_addr: IOVA of the host buffer, if the opcode uses one
  * @buf_len: bytes available at @buf_addr (SAVE_CHUNK, QUERY_SIZE,
- *           IDENTIFY) or bytes to consume (LOAD_CHUNK)
+ *           IDENTIFY, DIRTY_REPORT) or bytes to consume (LOAD_CHUNK,
+ *           DIRTY_START)
+ * @arg1: opcode-specific: DIRTY_REPORT first IOVA; zero otherwise
+ * @arg2: opcode-specific: DIRTY_REPORT length in bytes; zero otherwise
  * @rsvd: zero
  */
 struct mvf_aq_cmd {
@@ -79,7 +127,9 @@ struct mvf_aq_cmd {
 	__le32	arg0;
 	__le32	buf_len;
 	__le64	buf_addr;
-	__le64	rsvd[5];
+	__le64	arg1;
+	__le64	arg2;
+	__le64	rsvd[3];
 };
 static_assert(sizeof(struct mvf_aq_cmd) == 64, "mvf_aq_cmd size");
 
@@ -93,6 +143,7 @@ enum mvf_aq_status {
 	MVF_AQ_STS_NO_SESSION		= 0x06,	/* no save/load session */
 	MVF_AQ_STS_BUSY			= 0x07,	/* session already open */
 	MVF_AQ_STS_NO_MEMORY		= 0x08,
+	MVF_AQ_STS_TRACKER_ERR		= 0x09,	/* dirty tracker failed */
 	MVF_AQ_STS_IMG_MAGIC		= 0x10,	/* image: bad magic */
 	MVF_AQ_STS_IMG_VERSION		= 0x11,	/* image: unknown version */
 	MVF_AQ_STS_IMG_INCOMPAT		= 0x12,	/* image: other device cfg */
@@ -130,7 +181,10 @@ static_assert(sizeof(struct mvf_aq_cpl) == 16, "mvf_aq_cpl size");
  * @img_version: newest image version the device writes and loads
  * @serial: PF serial, as in the vendor capability
  * @devmem_size: device memory of each VF, bytes
- * @max_chunk: largest SAVE_CHUNK/LOAD_CHUNK buf_len accepted, bytes
+ * @max_chunk: largest SAVE_CHUNK/LOAD_CHUNK/DIRTY_REPORT buf_len
+ *             accepted, bytes
+ * @dirty_max_ranges: most DIRTY_START ranges per VF; 0: no dirty tracker
+ * @dirty_pgsizes: tracking page sizes: bit n set = 2^n bytes supported
  * @rsvd: zero
  */
 struct mvf_identify {
@@ -141,7 +195,9 @@ struct mvf_identify {
 	__le64	serial;
 	__le64	devmem_size;
 	__le32	max_chunk;
-	__le32	rsvd[7];
+	__le32	dirty_max_ranges;
+	__le32	dirty_pgsizes;
+	__le32	rsvd[5];
 };
 static_assert(sizeof(struct mvf_identify) == 64, "mvf_identify size");
 

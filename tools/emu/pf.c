@@ -211,9 +211,11 @@ void pf_exec(struct pf *pf, const struct mvf_aq_cmd *cmd, struct mvf_aq_cpl *cpl
 	st = MVF_AQ_STS_BAD_PARAM;
 	if (cmd->flags)
 		goto out;
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 3; i++)
 		if (cmd->rsvd[i])
 			goto out;
+	if (cmd->arg1 || cmd->arg2)
+		goto out;
 	if (cmd->opcode == MVF_AQ_OP_IDENTIFY) {
 		if (le32toh(cmd->buf_len) < sizeof(id))
 			goto out;
