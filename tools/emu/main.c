@@ -15,9 +15,11 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -280,11 +282,53 @@ static void accept_client(struct server *s)
 	emu_err("%s: client connected", s->fn->name);
 }
 
+/*
+ * Write ordering between functions.  QEMU posts MMIO writes: a
+ * REGION_WRITE goes out with NO_REPLY and the vCPU goes on at once, so a
+ * guest that writes a VF register and then rings the PF's admin doorbell
+ * has both messages queued, on two sockets, before we look.  On PCIe a
+ * later posted write never passes an earlier one, and an admin command
+ * must see every VF register write the CPU made before it.  So before a
+ * PF message is handled, every VF socket is drained of the bytes that were
+ * queued on it at that moment (SIOCINQ): those messages were sent
+ * earlier.  Messages that arrive during the drain wait for the next round,
+ * so a busy VF cannot starve the PF.
+ */
+static bool readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+static void drain_vfs(struct emu *e)
+{
+	unsigned int i;
+
+	for (i = 1; i < e->nr_srv; i++) {
+		struct server *s = &e->srv[i];
+		uint64_t end;
+		int queued;
+
+		if (s->cfd < 0)
+			continue;
+		if (ioctl(s->cfd, FIONREAD, &queued) < 0) {
+			emu_err("%s: FIONREAD: %s", s->fn->name, strerror(errno));
+			continue;
+		}
+		end = s->conn.rx_bytes + (uint64_t)queued;
+		while (s->cfd >= 0 && s->conn.rx_bytes < end)
+			if (vfu_handle(&s->conn))
+				drop_client(s);
+	}
+}
+
 static int run(struct emu *e)
 {
 	struct pollfd *pfd;
 	struct signalfd_siginfo si;
 	unsigned int i;
+	bool drained;
 
 	pfd = calloc(e->nr_srv + 1, sizeof(*pfd));
 	if (!pfd) {
@@ -312,14 +356,25 @@ static int run(struct emu *e)
 			free(pfd);
 			return 0;
 		}
+		drained = false;
 		for (i = 0; i < e->nr_srv; i++) {
 			struct server *s = &e->srv[i];
 
 			if (!pfd[i + 1].revents)
 				continue;
-			if (s->cfd < 0)
-				accept_client(s);
-			else if (vfu_handle(&s->conn))
+			if (s->cfd < 0) {
+				/* not a client the drain dropped */
+				if (pfd[i + 1].fd == s->lfd)
+					accept_client(s);
+				continue;
+			}
+			if (i == 0) {	/* the PF: VF writes sent earlier first */
+				drain_vfs(e);
+				drained = true;
+			} else if (drained && !readable(s->cfd)) {
+				continue;	/* the drain took what poll saw */
+			}
+			if (vfu_handle(&s->conn))
 				drop_client(s);
 		}
 	}

@@ -572,6 +572,7 @@ int vfu_handle(struct vfu_conn *c)
 		return -1;
 	}
 	c->nr_msgs++;
+	c->rx_bytes += r.hdr.size;
 	err = dispatch(c, &r, &plen);
 	close_fds(&r);
 	if (err)

@@ -120,6 +120,7 @@ struct vfu_conn {
 	uint8_t *rx;		/* message body */
 	uint8_t *tx;		/* reply payload */
 	uint64_t nr_msgs;
+	uint64_t rx_bytes;	/* bytes of whole messages received */
 };
 
 /* Serve @fn on connected socket @fd.  0 or -ENOMEM.  @fd is not owned. */

@@ -38,7 +38,13 @@ fail_summary() {
 	[ -n "$out" ] || return 0
 	mkdir -p "$out" 2>/dev/null || return 0
 	echo "$1" >>"$out/init-error.txt"
-	[ -s "$out/summary" ] || echo "0 passed, 1 failed" >"$out/summary"
+	[ -s "$out/summary" ] && return 0
+	# Keep what the runner counted before it went wrong.
+	if [[ $(cat "$out/summary.partial" 2>/dev/null) =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		echo "${BASH_REMATCH[1]} passed, $((BASH_REMATCH[2] + 1)) failed" >"$out/summary"
+	else
+		echo "0 passed, 1 failed" >"$out/summary"
+	fi
 }
 
 # shellcheck disable=SC2317 # runs from the EXIT trap
@@ -75,6 +81,10 @@ for arg in "${cmdline[@]}"; do
 	mvf.run=*) runner=${arg#mvf.run=} ;;
 	mvf.devmem=*) devmem=${arg#mvf.devmem=} ;;
 	mvf.timeout=*) vm_timeout=${arg#mvf.timeout=} ;;
+	mvf.tests=*)
+		MVF_TESTS=${arg#mvf.tests=}
+		export MVF_TESTS=${MVF_TESTS//,/ }
+		;;
 	esac
 done
 mount -a -T /mvf-src/tools/vm/guest-fstab
@@ -103,12 +113,15 @@ check | demo | bench) ;;
 	;;
 esac
 export MVF_DEVMEM_MIB=$devmem
-# The host kills the VM after mvf.timeout seconds.  Give each test program
-# (guest-run.sh's MVF_TEST_TIMEOUT) that budget minus two minutes for boot,
-# log checks and power-off, so that one hung program still leaves a summary.
+# The host kills the VM after mvf.timeout seconds.  Each test program
+# (guest-run.sh's MVF_TEST_TIMEOUT) gets at most 600 s, and never more than
+# that budget minus two minutes for boot, log checks and power-off, so that
+# a hung program still leaves a summary.
 if [[ $vm_timeout =~ ^[0-9]+$ ]] && [ "$vm_timeout" -gt 240 ]; then
 	export MVF_VM_TIMEOUT=$vm_timeout
-	export MVF_TEST_TIMEOUT=${MVF_TEST_TIMEOUT:-$((vm_timeout - 120))}
+	per=$((vm_timeout - 120))
+	[ "$per" -le 600 ] || per=600
+	export MVF_TEST_TIMEOUT=${MVF_TEST_TIMEOUT:-$per}
 fi
 
 note "kernel $(uname -r), mode $mode, output $out"

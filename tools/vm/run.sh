@@ -16,6 +16,7 @@
 #   MVF_GUEST_RUN   host path of a stand-in for selftests/guest-run.sh (to test
 #                   the VM plumbing); it is copied into the per-run scratch dir
 #   MVF_ROOTFS      use this rootfs instead of the tools/vm/rootfs.sh one
+#   MVF_TESTS       check mode: the guest programs to run (guest-run.sh)
 #
 # Exit status: 0 only if the VM ran to power-off, the emulator stayed up and
 # exited cleanly, and the guest's summary reports 0 failed.
@@ -35,7 +36,7 @@ usage() {
 mode=$1
 shift
 case $mode in
-check) def_timeout=1200 ;;
+check) def_timeout=2400 ;;
 demo) def_timeout=600 ;;
 bench) def_timeout=1200 ;;
 *) usage ;;
@@ -124,6 +125,12 @@ trap 'exit 129' HUP
 append="root=rootfs rootfstype=virtiofs rw console=ttyS0 intel_iommu=on panic=1"
 append+=" init=/mvf-src/tools/vm/guest-init.sh mvf.mode=$mode"
 append+=" mvf.out=/mvf-src/build/guest/$name mvf.devmem=$devmem mvf.timeout=$timeout"
+if [ -n "${MVF_TESTS:-}" ]; then
+	# guest-run.sh's program list, through the kernel command line
+	tests=$(echo "$MVF_TESTS" | tr -s ' \t' ',,')
+	[[ $tests =~ ^[A-Za-z0-9_,-]+$ ]] || die "MVF_TESTS: names are letters, digits, '_' and '-': '$MVF_TESTS'"
+	append+=" mvf.tests=${tests#,}"
+fi
 if [ -n "${MVF_GUEST_RUN:-}" ]; then
 	[ -f "$MVF_GUEST_RUN" ] || die "MVF_GUEST_RUN=$MVF_GUEST_RUN: no such file"
 	install -m 0755 "$MVF_GUEST_RUN" "$rundir/guest-run.sh"
