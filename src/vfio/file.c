@@ -470,8 +470,28 @@ static int mvf_vfio_precopy_info_in(struct mvf_vfio_mig_file *migf,
 }
 
 /*
+ * Stream bytes that @dev_bytes device image bytes still to come will take:
+ * the bytes plus one record header per SAVE_CHUNK (the device fills each
+ * chunk while it has data).  Saturated at U64_MAX.
+ */
+static u64 mvf_vfio_stream_bytes(const struct mvf_vfio_mig_file *migf,
+				 u64 dev_bytes)
+{
+	u64 hdrs;
+
+	if (check_mul_overflow(DIV_ROUND_UP_ULL(dev_bytes, migf->chunk),
+			       (u64)MVF_REC_HDR, &hdrs))
+		return U64_MAX;
+	return mvf_vfio_add_sat(dev_bytes, hdrs);
+}
+
+/*
  * Fill @info from the device's sizes and what this file buffers.  Sizes
- * are device image bytes; the 16-byte record headers are not counted.
+ * are bytes of the stream read() hands out, record headers included (as
+ * QEMU counts every byte it reads against initial_bytes, then
+ * dirty_bytes): the unread rest of the buffered record, its header
+ * counted with the initial part when the record has one, plus the
+ * device's remaining bytes with one header per chunk.
  *
  * A restart of the device's initial data (@gen newer than @gen_done) is
  * accounted for by the first call that sees it, in either mode: with the
@@ -488,7 +508,8 @@ static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
 					bool v2)
 {
 	size_t pos = max(migf->buf_pos, MVF_REC_HDR);
-	u64 unread = 0, unread_init = 0;
+	u64 unread = 0, unread_init = 0, dev_init, dev_dirty;
+	size_t hdr_left;
 	struct mvf_vf_sizes sizes;
 	bool restart;
 	int ret;
@@ -511,6 +532,15 @@ static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
 		unread = MVF_REC_HDR + migf->rec_data - pos;
 	if (migf->rec_init_end > pos)
 		unread_init = migf->rec_init_end - pos;
+	/* Its unread header goes with the part the record starts with. */
+	if (migf->buf_pos < MVF_REC_HDR) {
+		hdr_left = MVF_REC_HDR - migf->buf_pos;
+		unread += hdr_left;
+		if (migf->rec_init_end > MVF_REC_HDR)
+			unread_init += hdr_left;
+	}
+	dev_init = mvf_vfio_stream_bytes(migf, sizes.initial_bytes);
+	dev_dirty = mvf_vfio_stream_bytes(migf, sizes.dirty_bytes);
 
 	restart = migf->gen != migf->gen_done;
 	migf->gen_done = migf->gen;
@@ -520,8 +550,7 @@ static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
 		migf->init_as_dirty = false;
 		migf->rec_init_end = MVF_REC_HDR + migf->rec_data;
 		info->flags = VFIO_PRECOPY_INFO_REINIT;
-		info->initial_bytes = mvf_vfio_add_sat(unread,
-						       sizes.initial_bytes);
+		info->initial_bytes = mvf_vfio_add_sat(unread, dev_init);
 		info->dirty_bytes = 0;
 		return 0;
 	}
@@ -536,14 +565,15 @@ static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
 		info->flags = 0;
 	if (migf->init_as_dirty) {
 		info->initial_bytes = 0;
+		dev_dirty = mvf_vfio_add_sat(sizes.initial_bytes,
+					     sizes.dirty_bytes);
 		info->dirty_bytes = mvf_vfio_add_sat(unread,
-						     mvf_vfio_add_sat(sizes.initial_bytes,
-								      sizes.dirty_bytes));
+						     mvf_vfio_stream_bytes(migf,
+									   dev_dirty));
 	} else {
-		info->initial_bytes = mvf_vfio_add_sat(unread_init,
-						       sizes.initial_bytes);
+		info->initial_bytes = mvf_vfio_add_sat(unread_init, dev_init);
 		info->dirty_bytes = mvf_vfio_add_sat(unread - unread_init,
-						     sizes.dirty_bytes);
+						     dev_dirty);
 	}
 	return 0;
 }
@@ -883,8 +913,9 @@ int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 	hint->image_bytes = cpu_to_le64(image_bytes);
 	migf->buf_len = sizeof(*hint);
 	migf->buf_pos = 0;
-	migf->rec_data = 0;
-	migf->rec_init_end = 0;
+	/* The stream starts with it: precopy counts it as initial data. */
+	migf->rec_data = sizeof(*hint);
+	migf->rec_init_end = MVF_REC_HDR + sizeof(*hint);
 	mutex_unlock(&migf->rw_lock);
 	return 0;
 }

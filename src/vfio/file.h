@@ -91,8 +91,9 @@ enum mvf_vfio_migf_type {
  * @buf_len: valid bytes in @buf
  * @buf_pos: saving: bytes of the current record (@rec, then @buf) already
  *           read by the user
- * @rec_data: saving: payload bytes of the current record that are device
- *            image data (0 for the STOP_COPY_SIZE record)
+ * @rec_data: saving: payload bytes of the current record that the
+ *            precopy sizes count (device image data, or the
+ *            STOP_COPY_SIZE record's payload, counted as initial data)
  * @rec_init_end: saving: offset in the current record (header included)
  *                up to which its payload is precopy initial data
  * @rec: saving: header of the current record; resuming: the record header
