@@ -48,15 +48,21 @@ mvf_ksft_dir() {
 #  - a fresh proc (this pid namespace's), /sys and /dev for QEMU/virtiofsd;
 #  - ROOT/mnt: the rootfs plus /mvf-src only, without proc/sys/dev, which is
 #    what virtiofsd exports to the guest (the guest must never reach the
-#    host's /sys or /dev through the shared root).
+#    host's /sys or /dev through the shared root);
+#  - if MVF_KERNEL_DIR is set (tools/vm/kernel.sh's cache directory), it at
+#    ROOT/mvf-kernel, in both views.
 mvf_ns_mounts() {
 	local root=$1 repo=$2
-	mkdir -p "$root/mvf-src" "$root/mvf-run"
+	mkdir -p "$root/mvf-src" "$root/mvf-run" "$root/mvf-kernel"
 	mount --make-rprivate /
 	mount --bind "$root" "$root"
 	mount --bind "$repo" "$root/mvf-src"
 	mount --bind "$root" "$root/mnt"
 	mount --bind "$repo" "$root/mnt/mvf-src"
+	if [ -n "${MVF_KERNEL_DIR:-}" ]; then
+		mount --bind "$MVF_KERNEL_DIR" "$root/mvf-kernel"
+		mount --bind "$MVF_KERNEL_DIR" "$root/mnt/mvf-kernel"
+	fi
 	mount -t proc proc "$root/proc"
 	mount --rbind /sys "$root/sys"
 	mount --rbind /dev "$root/dev"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build (or reuse) the test VM's root filesystem: Debian sid with QEMU 11.x,
-# Linux 7.x image + headers + source, virtiofsd and a compiler.
+# Linux 7.x image + headers + source, virtiofsd, a compiler and what a kernel
+# build needs.
 #
 # The tree is cached under $MVF_CACHE (default ~/.cache/mvf), keyed by a hash
 # of this recipe, so it is rebuilt only when the recipe changes.  Prints the
@@ -10,8 +11,11 @@ set -euo pipefail
 
 MIRROR=${MVF_MIRROR:-http://deb.debian.org/debian}
 SUITE=${MVF_SUITE:-sid}
+# flex bison bc libelf-dev libssl-dev: tools/vm/kernel.sh builds the
+# dirty-tracking kernel from linux-source with the rootfs's own compiler.
 PKGS="qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source \
-virtiofsd gcc make kmod pciutils perl python3 xz-utils libc6-dev"
+virtiofsd gcc make kmod pciutils perl python3 xz-utils libc6-dev \
+flex bison bc libelf-dev libssl-dev"
 
 cache=${MVF_CACHE:-$HOME/.cache/mvf}
 key=$( { cat "$0"; echo "$MIRROR $SUITE $PKGS"; } | sha256sum | cut -c1-16)

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build (or reuse) the test VM's second kernel, the "dirty-tracking kernel":
+# the rootfs's own linux-source (the same 7.2 as Debian's kernel) with
+# Debian's configuration plus CONFIG_IOMMUFD, which brings
+# CONFIG_IOMMUFD_DRIVER (selected by INTEL_IOMMU if IOMMUFD) and with it
+# iova_bitmap, which the vfio core needs to answer
+# VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT.  Debian builds its kernels without
+# it (no in-tree driver that selects it is enabled), so on Debian's kernel
+# every REPORT fails with -EOPNOTSUPP in the core, before any variant
+# driver is asked, and QEMU cannot use device dirty tracking at all
+# (Documentation/qemu.rst).  Upstream distributions that enable mlx5 or
+# pds vfio drivers have it.
+#
+# Only the modules the test VM loads are built (localmodconfig), and no
+# debug info, so the build takes minutes, not hours.  The result is cached
+# in $MVF_CACHE/kernel-<hash of this recipe, Debian's config and the
+# source's version>:
+#   build/                   the kernel build tree (O=), also what out-of-tree
+#                            modules build against (make -C .../build M=...)
+#   build/arch/x86/boot/bzImage
+#   install/lib/modules/<release>/   modules_install output, with depmod
+# Inside the rootfs (tools/vm/enter.sh, run.sh) the cache directory is at
+# /mvf-kernel (MVF_KERNEL_DIR, see lib.sh).  Prints the host path on stdout.
+#
+# usage: tools/vm/kernel.sh
+# env:   MVF_CACHE, MVF_ROOTFS, MVF_JOBS (make -j, default 2)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tools/vm/lib.sh
+. "$here/lib.sh"
+repo=$(cd "$here/../.." && pwd)
+
+# The modules the test VM loads (lsmod format: name first).
+MODULES="vfio vfio_pci vfio_pci_core vfio_iommu_type1 iommufd irqbypass mdev"
+
+if [ "${1:-}" = --in-chroot ]; then
+	# Inside the rootfs: $2 the source tree, $3 the stock kernel release.
+	src=$2
+	kver=$3
+	b=/mvf-kernel/build
+	mkdir -p "$b"
+	cp "/boot/config-$kver" "$b/.config"
+	cfg="$src/scripts/config --file $b/.config"
+	$cfg --enable IOMMUFD \
+		--disable DEBUG_INFO_BTF --disable DEBUG_INFO_DWARF5 \
+		--disable DEBUG_INFO_DWARF4 \
+		--disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
+		--enable DEBUG_INFO_NONE \
+		--disable MODULE_SIG --set-str SYSTEM_TRUSTED_KEYS "" \
+		--set-str SYSTEM_REVOCATION_KEYS "" \
+		--set-str LOCALVERSION "-mvf" --disable LOCALVERSION_AUTO
+	for m in $MODULES; do echo "$m 16384 0"; done >"$b/lsmod"
+	make -s -C "$src" O="$b" olddefconfig
+	make -s -C "$src" O="$b" LSMOD="$b/lsmod" localmodconfig </dev/null
+	grep -qx 'CONFIG_IOMMUFD_DRIVER=y' "$b/.config" || {
+		echo "kernel: CONFIG_IOMMUFD_DRIVER is not set after olddefconfig" >&2
+		exit 1
+	}
+	make -C "$src" O="$b" -j"${MVF_JOBS:-2}" bzImage modules >"$b/../build.log" 2>&1 || {
+		tail -30 "$b/../build.log" >&2
+		echo "kernel: build failed, log in the cache dir's build.log" >&2
+		exit 1
+	}
+	make -s -C "$src" O="$b" INSTALL_MOD_PATH=/mvf-kernel/install \
+		INSTALL_MOD_STRIP=1 modules_install >>"$b/../build.log" 2>&1
+	exit 0
+fi
+
+[ "$(id -u)" = 0 ] || die "must run as root (mounts, chroot)"
+root=$(mvf_rootfs "$repo")
+kver=$(mvf_kver "$root")
+src=
+for d in "$root"/usr/src/linux-source-*; do
+	[ -f "$d/Makefile" ] && src=${d#"$root"}
+done
+[ -n "$src" ] || die "no unpacked linux-source in $root/usr/src"
+
+cache=${MVF_CACHE:-$HOME/.cache/mvf}
+key=$( {
+	cat "$0"
+	cat "$root/boot/config-$kver"
+	head -n 5 "$root$src/Makefile"
+} | sha256sum | cut -c1-16)
+out=$cache/kernel-$key
+if [ -f "$out/.mvf-ready" ]; then
+	echo "$out"
+	exit 0
+fi
+
+mkdir -p "$cache"
+exec 8>"$cache/kernel-$key.lock"
+flock 8
+if [ -f "$out/.mvf-ready" ]; then
+	echo "$out"
+	exit 0
+fi
+tmp=$(mktemp -d "$cache/kernel-build.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+echo "kernel: building $src with CONFIG_IOMMUFD (localmodconfig) in $tmp (about 10-20 minutes)" >&2
+start=$(date +%s)
+MVF_KERNEL_DIR=$tmp "$here/enter.sh" /mvf-src/tools/vm/kernel.sh --in-chroot "$src" "$kver"
+rel=$(cat "$tmp/build/include/config/kernel.release")
+[ -f "$tmp/build/arch/x86/boot/bzImage" ] && [ -d "$tmp/install/lib/modules/$rel" ] ||
+	die "the kernel build left no bzImage or modules"
+echo "kernel: $rel built in $(($(date +%s) - start)) s" >&2
+touch "$tmp/.mvf-ready"
+rm -rf "$out"
+mv "$tmp" "$out"
+trap - EXIT
+echo "$out"
