@@ -26,7 +26,7 @@ int fx_init(struct fx *f, uint64_t devmem, bool per_page)
 
 	memset(f, 0, sizeof(*f));
 	f->memfd = -1;
-	if (mvf_dev_init(&f->dev, 2, devmem, 0x6d7666000001ull, false))
+	if (mvf_dev_init(&f->dev, 2, devmem, 0x6d7666000001ull, NULL, false))
 		return -1;
 	f->memfd = memfd_create("fx-ram", MFD_CLOEXEC);
 	if (f->memfd < 0 || ftruncate(f->memfd, FX_RAM_SIZE) < 0)
