@@ -92,7 +92,7 @@ int dirty_start(struct dirty **out, const struct dirty_cfg *cfg,
 		d->end = r[i].iova + r[i].len;
 		d->npages = r[i].len >> shift;
 		d->nblocks = (d->npages + DIRTY_BLOCK_PAGES - 1) / DIRTY_BLOCK_PAGES;
-		/* nblocks < 2^41, so the directory size cannot overflow. */
+		/* nblocks < 2^37, so the directory size cannot overflow. */
 		if (d->nblocks * sizeof(*d->blk) > t->budget - t->mem ||
 		    d->nblocks > SIZE_MAX / sizeof(*d->blk))
 			goto nomem;
