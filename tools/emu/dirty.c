@@ -26,10 +26,15 @@ struct dblock {
 };
 static_assert(sizeof(struct dblock) == DIRTY_BLOCK_BYTES, "dblock size");
 
+/*
+ * Blocks are aligned to absolute tracking page numbers (IOVA >> shift), not
+ * to the range start, so a report starting at a 64-page aligned IOVA takes
+ * the fast path however the driver combined its ranges.
+ */
 struct drange {
 	uint64_t iova;
 	uint64_t end;		/* exclusive; never wraps */
-	uint64_t npages;
+	uint64_t base;		/* page number where block 0 starts */
 	uint64_t nblocks;
 	struct dblock **blk;	/* [nblocks], NULL until a page in it is dirty */
 };
@@ -90,8 +95,9 @@ int dirty_start(struct dirty **out, const struct dirty_cfg *cfg,
 
 		d->iova = r[i].iova;
 		d->end = r[i].iova + r[i].len;
-		d->npages = r[i].len >> shift;
-		d->nblocks = (d->npages + DIRTY_BLOCK_PAGES - 1) / DIRTY_BLOCK_PAGES;
+		d->base = (d->iova >> shift) & ~(uint64_t)(DIRTY_BLOCK_PAGES - 1);
+		d->nblocks = ((d->end >> shift) - d->base + DIRTY_BLOCK_PAGES - 1) /
+			     DIRTY_BLOCK_PAGES;
 		/* nblocks < 2^37, so the directory size cannot overflow. */
 		if (d->nblocks * sizeof(*d->blk) > t->budget - t->mem ||
 		    d->nblocks > SIZE_MAX / sizeof(*d->blk))
@@ -267,8 +273,8 @@ uint32_t dirty_log(struct dirty *t, uint64_t iova, uint64_t len,
 		if (!d)
 			return fail(t, MVF_DIRTY_ERR_RANGE);
 		stop = end < d->end ? end : d->end;
-		err = mark(t, d, (iova - d->iova) >> t->shift,
-			   (stop - 1 - d->iova) >> t->shift);
+		err = mark(t, d, (iova >> t->shift) - d->base,
+			   ((stop - 1) >> t->shift) - d->base);
 		if (err)
 			return fail(t, err);
 		iova = stop;
@@ -312,7 +318,7 @@ static void locate(const struct dirty_report *r, struct pos *p)
 
 	p->d = range_of(r->t, r->iova);	/* never NULL: dirty_covers() held */
 	stop = r->end < p->d->end ? r->end : p->d->end;
-	pg = (r->iova - p->d->iova) >> r->t->shift;
+	pg = (r->iova >> r->t->shift) - p->d->base;
 	p->blk = pg / DIRTY_BLOCK_PAGES;
 	p->b = p->d->blk[p->blk];
 	p->off = pg % DIRTY_BLOCK_PAGES;
@@ -354,33 +360,37 @@ static uint64_t next_word(struct dirty_report *r)
 }
 
 /*
- * Fast path: at a word boundary of both bitmaps, whole words of one block
- * are copied as they are (or zero-filled for a clean or unallocated
- * block).  Returns the words written at @dst, 0 if not at such a point.
+ * Fast path: whole words from inside one block -- copied as they are when
+ * the report is word-aligned with the block, shifted from two source
+ * words otherwise, zero-filled for a clean or unallocated block.  Returns
+ * the words written at @dst (at most @max), 0 if fewer than 64 pages are
+ * left in the block or the report.
  */
 static size_t run_words(struct dirty_report *r, uint8_t *dst, size_t max)
 {
+	unsigned int s;
 	struct pos p;
-	size_t k;
+	size_t k, i;
+	uint64_t v;
 
 	locate(r, &p);
-	if (p.off % WORD_PAGES)
-		return 0;
 	k = p.n / WORD_PAGES < max ? p.n / WORD_PAGES : max;
+	s = p.off % WORD_PAGES;
+	if (!k)
+		return 0;
 	if (!p.b || !p.b->count) {
 		memset(dst, 0, k * sizeof(uint64_t));
-	} else {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	} else if (!s && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
 		memcpy(dst, &p.b->w[p.off / WORD_PAGES], k * sizeof(uint64_t));
-#else
-		size_t i;
+	} else {
+		const uint64_t *w = &p.b->w[p.off / WORD_PAGES];
 
+		/* With s > 0, w[i + 1] is inside the block: p.n >= 64 * k. */
 		for (i = 0; i < k; i++) {
-			uint64_t le = htole64(p.b->w[p.off / WORD_PAGES + i]);
-
-			memcpy(dst + i * sizeof(le), &le, sizeof(le));
+			v = s ? w[i] >> s | w[i + 1] << (WORD_PAGES - s) : w[i];
+			v = htole64(v);
+			memcpy(dst + i * sizeof(v), &v, sizeof(v));
 		}
-#endif
 	}
 	r->iova += (uint64_t)k * WORD_PAGES << r->t->shift;
 	return k;
@@ -424,6 +434,17 @@ void dirty_report_fill(struct dirty_report *r, uint8_t *dst, size_t n)
 	}
 }
 
+/* Does @p cover all pages of its block that lie in its range? */
+static bool whole_block(const struct dirty *t, const struct pos *p)
+{
+	uint64_t first = p->d->base + p->blk * DIRTY_BLOCK_PAGES;
+	uint64_t lo = p->d->iova >> t->shift, hi = p->d->end >> t->shift;
+
+	lo = lo > first ? lo - first : 0;
+	hi = hi - first < DIRTY_BLOCK_PAGES ? hi - first : DIRTY_BLOCK_PAGES;
+	return p->off == lo && p->off + p->n == hi;
+}
+
 uint64_t dirty_report_commit(struct dirty *t, uint64_t iova, uint64_t len)
 {
 	struct dirty_report r;
@@ -434,9 +455,7 @@ uint64_t dirty_report_commit(struct dirty *t, uint64_t iova, uint64_t len)
 	while (r.iova < r.end) {
 		locate(&r, &p);
 		if (p.b && p.b->count) {
-			/* The whole block (the last one of a range may be short)? */
-			if (p.off == 0 && (p.n == DIRTY_BLOCK_PAGES ||
-					   r.iova + (p.n << t->shift) == p.d->end)) {
+			if (whole_block(t, &p)) {
 				count += p.b->count;
 				p.d->blk[p.blk] = NULL;
 				p.b->next = t->spare;

@@ -6,19 +6,22 @@
  *
  * One bit per tracking page of IOVA space in each tracked range.  A
  * range's bitmap is cut into fixed blocks of DIRTY_BLOCK_PAGES pages
- * (4 KiB of bitmap: 128 MiB of IOVA at 4 KiB pages, 64 GiB at 2 MiB); a
- * block is allocated the first time one of its pages gets dirty, so a
- * sparse range (a 64-bit PCI hole of tens of GiB) costs only its block
- * directory (8 bytes per block) until the device writes there.  Directory
- * and blocks count against the tracker's memory budget; a write that
- * needs a new block beyond it fails the tracker (MVF_DIRTY_ERR_NOMEM).
- * Blocks are kept until the tracker is freed.
+ * (4 KiB of bitmap: 128 MiB of IOVA at 4 KiB pages, 64 GiB at 2 MiB),
+ * aligned to absolute page numbers; a block is allocated the first time
+ * one of its pages gets dirty, so a sparse range (a 64-bit PCI hole of
+ * tens of GiB) costs only its block directory (8 bytes per block) until
+ * the device writes there.  Directory and blocks count against the
+ * tracker's memory budget; a write that needs a new block beyond it fails
+ * the tracker (MVF_DIRTY_ERR_NOMEM).  Blocks are kept until the tracker
+ * is freed.
  *
- * Each block counts its set bits.  Reports are produced word by word,
- * straight into the host buffer: dirty blocks are copied as they are,
- * clean or unallocated ones zero-filled (64 pages a word, a block a
- * memcpy/memset where the report is word aligned with the range), and
- * clearing is a memset of each dirty block; never page by page.
+ * Each block counts its set bits.  Reports are produced 64 pages at a
+ * time, straight into the host buffer: dirty blocks are copied (a memcpy
+ * when the report starts at a 64-page aligned IOVA, two-word shifts
+ * otherwise), clean or unallocated ones zero-filled; never page by page.
+ * A block a report covers whole is not cleared but detached and reused
+ * (zeroed) by the next write that needs a block; partly covered blocks
+ * are cleared word by word.
  */
 #ifndef EMU_DIRTY_H
 #define EMU_DIRTY_H

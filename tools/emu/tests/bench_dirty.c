@@ -40,10 +40,11 @@ static double median(double *v, unsigned int n)
 	return v[n / 2];
 }
 
-enum fill { FILL_NONE, FILL_SPARSE, FILL_ALL };
+enum fill { FILL_NONE, FILL_SPARSE, FILL_ALL, FILL_ALL_UNALIGNED };
 
 /*
- * Median ns of one REPORT of [0, SPAN) after dirtying per @fill: the
+ * Median ns of one REPORT of [0, SPAN) (of a tracked [0, 2 * SPAN)), or of
+ * [4 KiB, SPAN + 4 KiB), after dirtying per @fill: the
  * command alone (pf_exec()) or, with @ring, through the admin queue
  * (command fetch, completion, MSI-X eventfd write included).
  */
@@ -59,13 +60,15 @@ static double time_report(struct fx *f, enum fill fill, bool ring,
 	int st;
 
 	for (i = 0; i < iters; i++) {
-		if (fill == FILL_ALL)
-			dirty_log(tr, 0, SPAN, DIRTY_SRC_DATA);
+		if (fill >= FILL_ALL)
+			dirty_log(tr, 0, 2 * SPAN, DIRTY_SRC_DATA);
 		else if (fill == FILL_SPARSE)
 			for (a = 0; a < SPAN; a += 64 << 20)	/* 2 pages per block */
 				dirty_log(tr, a, 1, DIRTY_SRC_DATA);
 		cmd = fx_cmd(MVF_AQ_OP_DIRTY_REPORT, 0, 12, fx_iova(FX_PF_CHUNK), BM_BYTES);
 		cmd.arg2 = htole64(SPAN);
+		if (fill == FILL_ALL_UNALIGNED)
+			cmd.arg1 = htole64(4096);	/* not word-aligned with the range */
 		t0 = now_ns();
 		if (ring) {
 			st = fx_aq_cmd(f, &cmd, NULL);
@@ -88,6 +91,7 @@ int main(int argc, char **argv)
 	uint8_t *src, *dst;
 	static const char *const what[] = {
 		"no block allocated", "all blocks, 2 pages each", "every page dirty",
+		"every page, from page 1",
 	};
 	double *t, mc, v;
 	int fill;
@@ -116,7 +120,7 @@ int main(int argc, char **argv)
 		struct mvf_dirty_range *r = (struct mvf_dirty_range *)(f.ram + FX_PF_BUF);
 
 		r->iova = 0;
-		r->length = htole64(SPAN);
+		r->length = htole64(2 * SPAN);
 		if (fx_aq(&f, MVF_AQ_OP_DIRTY_START, 0, 12, fx_iova(FX_PF_BUF), 16, NULL)) {
 			fprintf(stderr, "bench-dirty: DIRTY_START failed\n");
 			return 1;
@@ -124,7 +128,7 @@ int main(int argc, char **argv)
 	}
 	printf("memcpy 128 KiB: %.2f us (median of %u)\n", mc / 1e3, iters);
 	printf("DIRTY_REPORT of 4 GiB at 4 KiB (128 KiB bitmap), median, ratio to memcpy:\n");
-	for (fill = FILL_NONE; fill <= FILL_ALL; fill++) {
+	for (fill = FILL_NONE; fill <= FILL_ALL_UNALIGNED; fill++) {
 		v = time_report(&f, fill, false, iters, t);
 		printf("  %-26s command %6.2f us  ratio %5.2f", what[fill], v / 1e3, v / mc);
 		v = time_report(&f, fill, true, iters, t);
