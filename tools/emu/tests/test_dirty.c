@@ -471,6 +471,30 @@ static int dirty_report_spans_adjacent_ranges(void)
 	return 0;
 }
 
+/* The last pages below 2^64 are trackable (blocks on absolute pages). */
+static int dirty_top_of_iova_space(void)
+{
+	uint64_t top = ~0ull - 2 * MIB + 1;	/* the last 2 MiB */
+	struct dirty_range r = { top, 2 * MIB - 4096 };
+	struct mvf_desc d;
+	uint32_t count;
+	struct fx f;
+
+	TRY(fx_init(&f, 1 << 20, false));
+	fx_ring_setup(&f, 0, 16, 0);
+	CHECK_EQ(dma_map(&f.dev.vf_fns[0].dma, top, 2 * MIB - 4096,
+			 DMA_PROT_READ | DMA_PROT_WRITE, f.memfd, 0), 0);
+	CHECK_EQ(start(&f, 0, 12, (struct dirty_range[]){ { RAM_LO, FX_RAM_SIZE }, r }, 2), 0);
+	d = fx_desc(MVF_DESC_OP_FILL, 0, 8192, 0, top + 2 * MIB - 3 * 4096, 1, 0);
+	CHECK_EQ(fx_run_desc(&f, 0, &d), 0);
+	CHECK_EQ(report(&f, 0, 12, top, 2 * MIB - 4096, &count), 0);
+	CHECK_EQ(count, 2);
+	CHECK(bm_bit(&f, 509) && bm_bit(&f, 510) && !bm_bit(&f, 508));
+	CHECK_EQ(report(&f, 0, 12, top + 2 * MIB - 8192, 8192, NULL), MVF_AQ_STS_BAD_PARAM);
+	fx_fini(&f);
+	return 0;
+}
+
 /* A write outside every range: written anyway, event once, TRACKER_ERR
  * until STOP, a new START works again. */
 static int dirty_outside_range_fails_tracker(void)
@@ -848,6 +872,7 @@ const struct test dirty_tests[] = {
 	{ "dirty_every_page_size", dirty_every_page_size },
 	{ "dirty_ranges_and_subranges", dirty_ranges_and_subranges },
 	{ "dirty_report_spans_adjacent_ranges", dirty_report_spans_adjacent_ranges },
+	{ "dirty_top_of_iova_space", dirty_top_of_iova_space },
 	{ "dirty_outside_range_fails_tracker", dirty_outside_range_fails_tracker },
 	{ "dirty_budget_exhausted", dirty_budget_exhausted },
 	{ "dirty_sparse_range_is_cheap", dirty_sparse_range_is_cheap },
