@@ -50,6 +50,10 @@ VF0_BDF=${MVF_VF0_BDF:-0000:00:05.0}
 VF1_BDF=${MVF_VF1_BDF:-0000:00:06.0}
 export MVF_VF0_BDF=$VF0_BDF MVF_VF1_BDF=$VF1_BDF
 TIMEOUT=${MVF_TEST_TIMEOUT:-600}
+# Our modules: built for Debian's kernel in the tree, for the
+# dirty-tracking kernel (tools/vm/kernel.sh) in build/kmod-<release>.
+KO_DIR=$SRC
+[ -f "$SRC/build/kmod-$(uname -r)/mvf_core.ko" ] && KO_DIR=$SRC/build/kmod-$(uname -r)
 # reinit-stress: mig_precopy's REINIT-is-synchronous test 50 times in a
 # row (it once lost a race in the emulator's write ordering); vfio-mig:
 # the vfio-mig tool's smoke test.
@@ -104,11 +108,11 @@ load_modules() {
 			echo "modules: $ko already loaded"
 			continue
 		fi
-		if [ ! -f "$SRC/$ko.ko" ]; then
-			echo "modules: $SRC/$ko.ko missing"
+		if [ ! -f "$KO_DIR/$ko.ko" ]; then
+			echo "modules: $KO_DIR/$ko.ko missing"
 			return 1
 		fi
-		insmod "$SRC/$ko.ko" || return 1
+		insmod "$KO_DIR/$ko.ko" || return 1
 	done
 	return 0
 }

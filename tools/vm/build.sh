@@ -7,10 +7,13 @@
 #    the selftests against its unpacked linux-source (kselftest_harness.h)
 #    and tools/vfio-mig/vfio-mig against its uAPI headers (the guest runs it
 #    as /mvf-src/tools/vfio-mig/vfio-mig);
+#  - modules-mvf: the modules for the dirty-tracking kernel
+#    (tools/vm/kernel.sh builds it first if needed), as
+#    build/kmod-<release>/*.ko;
 #  - vfio-mig-host: vfio-mig compiled on the host too, as build/host/vfio-mig
 #    (a compile check against the host's older uAPI headers).
 #
-# usage: tools/vm/build.sh [emu|modules|selftests|vfio-mig|vfio-mig-host]...
+# usage: tools/vm/build.sh [emu|modules|modules-mvf|selftests|vfio-mig|vfio-mig-host]...
 #        (default: emu modules selftests vfio-mig)
 # env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
 #        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
@@ -25,8 +28,8 @@ jobs=${MVF_JOBS:-2}
 [ $# -gt 0 ] || set -- emu modules selftests vfio-mig
 for what in "$@"; do
 	case $what in
-	emu | modules | selftests | vfio-mig | vfio-mig-host) ;;
-	*) die "unknown part '$what' (want emu, modules, selftests, vfio-mig or vfio-mig-host)" ;;
+	emu | modules | modules-mvf | selftests | vfio-mig | vfio-mig-host) ;;
+	*) die "unknown part '$what' (want emu, modules, modules-mvf, selftests, vfio-mig or vfio-mig-host)" ;;
 	esac
 done
 
@@ -51,6 +54,22 @@ for what in "$@"; do
 			M=/mvf-src -j"$jobs" modules
 		for m in mvf_core mvf_vfio_pci; do
 			[ -f "$repo/$m.ko" ] || die "$m.ko was not built"
+		done
+		;;
+	modules-mvf)
+		# The modules again, for the dirty-tracking kernel
+		# (tools/vm/kernel.sh), into build/kmod-<release>/ so that the
+		# stock kernel's .ko files in the tree stay as they are.
+		need_root
+		kdir=$("$here/kernel.sh")
+		krel=$(cat "$kdir/build/include/config/kernel.release")
+		out=build/kmod-$krel
+		echo "build: kernel modules for $krel (dirty-tracking kernel, in the rootfs) into $out" >&2
+		mkdir -p "$repo/$out"
+		MVF_KERNEL_DIR=$kdir "$here/enter.sh" make -C /mvf-kernel/build \
+			M=/mvf-src MO="/mvf-src/$out" -j"$jobs" modules
+		for m in mvf_core mvf_vfio_pci; do
+			[ -f "$repo/$out/$m.ko" ] || die "$out/$m.ko was not built"
 		done
 		;;
 	selftests)

@@ -88,6 +88,12 @@ for arg in "${cmdline[@]}"; do
 	esac
 done
 mount -a -T /mvf-src/tools/vm/guest-fstab
+# The dirty-tracking kernel (tools/vm/kernel.sh) has its modules outside
+# the rootfs; show them at /lib/modules in this VM only.
+kmods=/mvf-kernel/install/lib/modules
+if [ ! -d "/lib/modules/$(uname -r)" ] && [ -d "$kmods/$(uname -r)" ]; then
+	mount --bind "$kmods" /lib/modules
+fi
 # The kernel opened /dev/console on the shared root's static node before
 # devtmpfs existed; reopen it on the real device.
 exec </dev/console >/dev/console 2>&1

@@ -3,6 +3,11 @@
 # Boot the test VM once and run the guest side of the tests in it.
 #
 # usage: tools/vm/run.sh check|demo|bench [--devmem-mib M] [--name NAME]
+#                        [--kernel stock|mvf]
+#
+# --kernel mvf boots the dirty-tracking kernel (tools/vm/kernel.sh: Debian's
+# 7.2 with CONFIG_IOMMUFD, so the vfio core can REPORT device dirty pages)
+# with the modules from build/kmod-<release>; default: Debian's kernel.
 #
 # Needs the built pieces (tools/vm/build.sh): tools/emu/mvf-emu, the modules
 # and selftests under /mvf-src.  The guest writes its results to
@@ -28,7 +33,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 usage() {
-	echo "usage: $0 check|demo|bench [--devmem-mib M] [--name NAME]" >&2
+	echo "usage: $0 check|demo|bench [--devmem-mib M] [--name NAME] [--kernel stock|mvf]" >&2
 	exit 2
 }
 
@@ -43,6 +48,7 @@ bench) def_timeout=1200 ;;
 esac
 devmem=64
 name=$mode
+kernel=stock
 while [ $# -gt 0 ]; do
 	case $1 in
 	--devmem-mib)
@@ -53,6 +59,11 @@ while [ $# -gt 0 ]; do
 	--name)
 		[ $# -ge 2 ] || usage
 		name=$2
+		shift 2
+		;;
+	--kernel)
+		[ $# -ge 2 ] || usage
+		kernel=$2
 		shift 2
 		;;
 	*) usage ;;
@@ -66,9 +77,24 @@ timeout=${MVF_VM_TIMEOUT:-$def_timeout}
 
 root=$(mvf_rootfs "$repo")
 kver=$(mvf_kver "$root")
+kimage=/boot/vmlinuz-$kver
+case $kernel in
+stock) ;;
+mvf)
+	# tools/vm/kernel.sh's dirty-tracking kernel, modules from
+	# build/kmod-<release> (tools/vm/build.sh modules-mvf)
+	MVF_KERNEL_DIR=$("$here/kernel.sh")
+	export MVF_KERNEL_DIR
+	kver=$(cat "$MVF_KERNEL_DIR/build/include/config/kernel.release")
+	kimage=/mvf-kernel/build/arch/x86/boot/bzImage
+	[ -f "$repo/build/kmod-$kver/mvf_vfio_pci.ko" ] ||
+		die "no build/kmod-$kver/mvf_vfio_pci.ko; run tools/vm/build.sh modules-mvf"
+	;;
+*) die "--kernel wants stock or mvf, got '$kernel'" ;;
+esac
 emu=$repo/tools/emu/mvf-emu
 [ -x "$emu" ] || die "$emu not built; run tools/vm/build.sh (or make emu)"
-[ -f "$root/boot/vmlinuz-$kver" ] || die "no $root/boot/vmlinuz-$kver"
+[ "$kernel" != stock ] || [ -f "$root$kimage" ] || die "no $root$kimage"
 [ -x "$root/usr/bin/qemu-system-x86_64" ] || die "no QEMU in $root"
 
 outdir=$repo/build/guest/$name
@@ -142,7 +168,7 @@ echo "vm: $mode run '$name': kernel $kver, devmem ${devmem} MiB, timeout ${timeo
 echo "vm: logs in ${logdir#"$repo"/}/, guest results in ${outdir#"$repo"/}/" >&2
 vm_status=0
 MVF_ROOT=$root MVF_REPO=$repo MVF_RUN=$rundir MVF_LOGDIR=$logdir MVF_EMU=$emu \
-MVF_DEVMEM=$devmem MVF_KVER=$kver MVF_APPEND=$append MVF_TIMEOUT=$timeout \
+MVF_DEVMEM=$devmem MVF_KVER=$kver MVF_KIMAGE=$kimage MVF_APPEND=$append MVF_TIMEOUT=$timeout \
 	setpriv --pdeathsig KILL \
 	unshare --mount --pid --fork --kill-child=TERM "$here/vm-boot.sh" \
 	</dev/null &

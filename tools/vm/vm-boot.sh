@@ -13,6 +13,8 @@
 #   MVF_LOGDIR   host dir for console.log, qemu.log, virtiofsd.log, emu.log
 #   MVF_EMU      host path of mvf-emu             MVF_DEVMEM device memory, MiB
 #   MVF_KVER     guest kernel release             MVF_APPEND kernel command line
+#   MVF_KIMAGE   guest kernel image in the rootfs (default /boot/vmlinuz-$MVF_KVER)
+#   MVF_KERNEL_DIR  tools/vm/kernel.sh's directory, mounted at /mvf-kernel
 #   MVF_TIMEOUT  seconds QEMU may run
 # Exit: 0 QEMU ended by itself (guest powered off) and mvf-emu stayed up and
 # exited cleanly; 124 timeout; 1 anything else.
@@ -159,7 +161,7 @@ qemu_args=(
 	-device "$(vfio_user vf1 0x6)"
 	-serial "file:/mvf-src/${logdir#"$repo"/}/console.log"
 	-no-reboot
-	-kernel "/boot/vmlinuz-$kver"
+	-kernel "${MVF_KIMAGE:-/boot/vmlinuz-$kver}"
 	-append "$append"
 )
 printf '%q ' qemu-system-x86_64 "${qemu_args[@]}" >"$logdir/qemu.cmd"
