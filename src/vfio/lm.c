@@ -138,6 +138,7 @@ static void mvf_vfio_resume_running(struct mvf_vfio_pci_device *mvdev)
 /* The deferred part of a reset; see mvf_vfio_lm_reset_done(). */
 static void mvf_vfio_reset_locked(struct mvf_vfio_pci_device *mvdev)
 {
+	mvf_vfio_dirty_reset_locked(mvdev, false);
 	mvf_vfio_disable_files(mvdev);
 	mvf_vfio_resume_running(mvdev);
 	mvdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
@@ -562,6 +563,8 @@ void mvf_vfio_lm_open(struct mvf_vfio_pci_device *mvdev)
 void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev)
 {
 	mutex_lock(&mvdev->state_mutex);
+	/* Tracking ends with the close; nothing is "lost" for a later open. */
+	mvf_vfio_dirty_reset_locked(mvdev, true);
 	mvf_vfio_reset_locked(mvdev);
 #ifndef MVF_HAVE_PRECOPY_INFO_V2
 	/* As the 7.1+ core does on the last close. */
@@ -579,7 +582,8 @@ void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev)
  * takes only spinlocks.  Forwards the event to the saving data_fd of a
  * PRECOPY session, if any (MVF_EVENT_PRECOPY_DATA and
  * MVF_EVENT_INITIAL_CHANGED wake its poll() waiters; INITIAL_CHANGED
- * latches a REINIT).  MVF_EVENT_VF_RESET needs nothing here: the PCI core's
+ * latches a REINIT).  MVF_EVENT_TRACKER_ERROR marks the dirty tracker
+ * failed (mvf_vfio_dirty_event()).  MVF_EVENT_VF_RESET needs nothing here: the PCI core's
  * reset_done() disables the data_fds.
  */
 void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev)
@@ -587,6 +591,8 @@ void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev)
 	struct mvf_vfio_pci_device *mvdev = priv;
 
 	spin_lock(&mvdev->event_lock);
+	if (ev->type == MVF_EVENT_TRACKER_ERROR)
+		mvf_vfio_dirty_event(mvdev, ev->data);
 	/* The FSM's file reference keeps event_migf alive while it is set. */
 	if (mvdev->event_migf)
 		mvf_vfio_save_file_event(mvdev->event_migf, ev->type);
