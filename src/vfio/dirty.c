@@ -77,25 +77,17 @@ static void mvf_vfio_dirty_set_active(struct mvf_vfio_pci_device *mvdev,
 }
 
 /*
- * Stop the device's tracker, if on.  @lost: the stop is not the user's
- * (a reset): the next REPORT fails with -EIO until the user stops or
- * starts again.  -ENOENT (the device already dropped the tracker, e.g. by
- * an FLR) counts as success.
+ * Stop the device's tracker, if on.  -ENOENT (the device dropped the
+ * tracker already, e.g. in a PF queue reset) counts as success.
  */
-static int mvf_vfio_dirty_stop_locked(struct mvf_vfio_pci_device *mvdev,
-				      bool lost)
+static int mvf_vfio_dirty_stop_locked(struct mvf_vfio_pci_device *mvdev)
 {
 	int ret;
 
 	lockdep_assert_held(&mvdev->state_mutex);
 
-	if (!mvdev->dirty.active) {
-		/* a user STOP acknowledges a loss; another reset keeps it */
-		if (!lost)
-			mvdev->dirty.lost = false;
+	if (!mvdev->dirty.active)
 		return 0;
-	}
-	mvdev->dirty.lost = lost;
 
 	mvf_vfio_dirty_set_active(mvdev, false);
 	mvdev->dirty.gen++;
@@ -110,21 +102,18 @@ static int mvf_vfio_dirty_stop_locked(struct mvf_vfio_pci_device *mvdev,
 }
 
 /**
- * mvf_vfio_dirty_reset_locked - end dirty tracking for a reset or a close
+ * mvf_vfio_dirty_close_locked - end dirty tracking (vfio_device_ops.close_device)
  * @mvdev: the VF; state_mutex held
- * @closing: the device is being closed (no later REPORT can come), rather
- *           than reset while open
  *
- * Stops the device's tracker if it is on.  After a reset of an open
- * device the next DMA_LOGGING_REPORT fails with -EIO (the log is lost)
- * until the user stops or restarts tracking.
+ * Stops the device's tracker if the user left it on, so that the next
+ * open starts without tracking.  A reset of an open device (FLR,
+ * VFIO_DEVICE_RESET) does not come here: the tracker logs IOVA space, not
+ * VF state, and keeps running on the device, as mlx5 and pds keep theirs,
+ * so a guest reboot during a migration does not lose the log.
  */
-void mvf_vfio_dirty_reset_locked(struct mvf_vfio_pci_device *mvdev,
-				 bool closing)
+void mvf_vfio_dirty_close_locked(struct mvf_vfio_pci_device *mvdev)
 {
-	mvf_vfio_dirty_stop_locked(mvdev, !closing);
-	if (closing)
-		mvdev->dirty.lost = false;
+	mvf_vfio_dirty_stop_locked(mvdev);
 }
 
 /* Nearest supported page shift to @want: log2 distance, ties go smaller. */
@@ -232,7 +221,6 @@ static int mvf_vfio_log_start(struct vfio_device *vdev,
 	mvdev->dirty.ranges = dr;
 	mvdev->dirty.nr_ranges = nr;
 	mvdev->dirty.shift = shift;
-	mvdev->dirty.lost = false;
 	mvdev->dirty.gen++;
 	mvf_vfio_dirty_set_active(mvdev, true);
 	*page_size = BIT_ULL(shift);
@@ -249,7 +237,7 @@ static int mvf_vfio_log_stop(struct vfio_device *vdev)
 	int ret;
 
 	mutex_lock(&mvdev->state_mutex);
-	ret = mvf_vfio_dirty_stop_locked(mvdev, false);
+	ret = mvf_vfio_dirty_stop_locked(mvdev);
 	mvf_vfio_state_mutex_unlock(mvdev);
 	return ret;
 }
@@ -293,8 +281,6 @@ static int mvf_vfio_dirty_check_locked(struct mvf_vfio_pci_device *mvdev,
 {
 	u32 failed;
 
-	if (mvdev->dirty.lost)
-		return -EIO;
 	if (!mvdev->dirty.active || mvdev->dirty.gen != gen)
 		return -EINVAL;
 	spin_lock(&mvdev->event_lock);
@@ -424,6 +410,8 @@ const char *mvf_vfio_dirty_err_name(u32 failed)
 		return "device tracker out of memory";
 	case MVF_VFIO_DIRTY_ERR_REPORT:
 		return "DIRTY_REPORT failed";
+	case MVF_VFIO_DIRTY_ERR_PF_RESET:
+		return "PF queue reset dropped the tracker";
 	default:
 		return "unknown reason";
 	}
@@ -461,9 +449,12 @@ void mvf_vfio_dirty_open(struct mvf_vfio_pci_device *mvdev)
 }
 
 /**
- * mvf_vfio_dirty_event - MVF_EVENT_TRACKER_ERROR for this VF
+ * mvf_vfio_dirty_event - a tracker failure for this VF
  * @mvdev: the VF
- * @data: the event's MVF_DIRTY_ERR_*
+ * @data: the MVF_DIRTY_ERR_* of an MVF_EVENT_TRACKER_ERROR, or
+ *        MVF_VFIO_DIRTY_ERR_PF_RESET for a core-generated
+ *        MVF_EVENT_VF_RESET (MVF_VF_RESET_DATA_PF: a PF queue reset freed
+ *        every tracker)
  *
  * Called from the event callback with event_lock held: marks the tracker
  * failed (the next REPORT fails with -EIO) if tracking is on, and logs it

@@ -43,16 +43,15 @@ struct mvf_pf;
 struct mvf_vf_event;
 struct mvf_vfio_mig_file;
 
-/* mvf_vfio_dirty.failed when a DIRTY_REPORT failed (not an MVF_DIRTY_ERR_*) */
-#define MVF_VFIO_DIRTY_ERR_REPORT	0x100
+/* mvf_vfio_dirty.failed values other than the device's MVF_DIRTY_ERR_* */
+#define MVF_VFIO_DIRTY_ERR_REPORT	0x100	/* a DIRTY_REPORT failed */
+#define MVF_VFIO_DIRTY_ERR_PF_RESET	0x101	/* PF queue reset freed it */
 
 /**
  * struct mvf_vfio_dirty - the VF's DMA dirty tracking (dirty.c)
  * @active: the device's tracker is on (log_start succeeded and no
- *          log_stop, reset or close since); written under state_mutex
- *          and event_lock, read under either
- * @lost: a reset ended tracking that the user had started: REPORT fails
- *        with -EIO until the next log_stop or log_start; state_mutex
+ *          log_stop or close since; a VF reset keeps it); written under
+ *          state_mutex and event_lock, read under either
  * @shift: tracking page size, log2 of bytes; state_mutex
  * @gen: incremented by every start and stop, so a REPORT that drops
  *       state_mutex between admin commands notices a new session;
@@ -68,7 +67,6 @@ struct mvf_vfio_mig_file;
  */
 struct mvf_vfio_dirty {
 	bool active;
-	bool lost;
 	unsigned int shift;
 	u32 gen;
 	unsigned int nr_ranges;
@@ -157,8 +155,7 @@ void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev);
 /* dirty.c: DMA dirty tracking, struct vfio_log_ops */
 void mvf_vfio_dirty_init(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_dirty_open(struct mvf_vfio_pci_device *mvdev);
-void mvf_vfio_dirty_reset_locked(struct mvf_vfio_pci_device *mvdev,
-				 bool closing);
+void mvf_vfio_dirty_close_locked(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_dirty_event(struct mvf_vfio_pci_device *mvdev, u32 data);
 const char *mvf_vfio_dirty_err_name(u32 failed);
 
