@@ -114,6 +114,9 @@ static int mvf_vfio_dirty_stop_locked(struct mvf_vfio_pci_device *mvdev)
  * VFIO_DEVICE_RESET) does not come here: the tracker logs IOVA space, not
  * VF state, and keeps running on the device, as mlx5 and pds keep theirs,
  * so a guest reboot during a migration does not lose the log.
+ *
+ * Context: process context, sleeps (DIRTY_STOP); caller holds
+ * @mvdev->state_mutex.
  */
 void mvf_vfio_dirty_close_locked(struct mvf_vfio_pci_device *mvdev)
 {
@@ -422,6 +425,7 @@ static const struct vfio_log_ops mvf_vfio_log_ops = {
  * @failed: MVF_DIRTY_ERR_* of MVF_EVENT_TRACKER_ERROR, or
  *          MVF_VFIO_DIRTY_ERR_REPORT
  *
+ * Context: any.
  * Return: a static string.
  */
 const char *mvf_vfio_dirty_err_name(u32 failed)
@@ -467,6 +471,9 @@ static void mvf_vfio_dirty_sink_test(void *ctx, u64 iova, u64 len)
  * dirty_without_report test parameter, i.e. on a kernel whose core
  * cannot REPORT.
  *
+ * Context: process context (the device fd's ioctl), sleeps; takes and
+ * releases state_mutex around each admin command, holds no driver lock
+ * while it touches user memory.
  * Return: 0; -ENOTTY if not offered; -EFAULT for bad user memory; the
  * core's REPORT checks: -EINVAL for a page size below 4 KiB or not a
  * power of two, -EOVERFLOW for a wrapping range; -E2BIG for more than
@@ -515,6 +522,9 @@ long mvf_vfio_dirty_test_ioctl(struct mvf_vfio_pci_device *mvdev,
  *
  * Caches the PF's tracker limits.  Whether log_ops is offered is decided
  * at each open (mvf_vfio_dirty_open()).
+ *
+ * Context: process context; no lock needed (the device is not yet
+ * registered).
  */
 void mvf_vfio_dirty_init(struct mvf_vfio_pci_device *mvdev)
 {
@@ -529,6 +539,9 @@ void mvf_vfio_dirty_init(struct mvf_vfio_pci_device *mvdev)
  * dirty_max_ranges > 0) and the vfio core can REPORT
  * (CONFIG_IOMMUFD_DRIVER) or the dirty_without_report parameter is set.
  * Without log_ops the core answers every DMA_LOGGING feature with -ENOTTY.
+ *
+ * Context: process context, from open_device() (the vfio core holds the
+ * device set's lock; no ioctl runs on the device yet).
  */
 void mvf_vfio_dirty_open(struct mvf_vfio_pci_device *mvdev)
 {
@@ -552,6 +565,9 @@ void mvf_vfio_dirty_open(struct mvf_vfio_pci_device *mvdev)
  * Called from the event callback with event_lock held: marks the tracker
  * failed (the next REPORT fails with -EIO) if tracking is on, and logs it
  * (ratelimited).  An event of a tracker already stopped is dropped.
+ *
+ * Context: the PF's event callback (process context, may not sleep for
+ * long); caller holds @mvdev->event_lock.
  */
 void mvf_vfio_dirty_event(struct mvf_vfio_pci_device *mvdev, u32 data)
 {
