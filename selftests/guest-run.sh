@@ -57,7 +57,7 @@ KO_DIR=$SRC
 # reinit-stress: mig_precopy's REINIT-is-synchronous test 50 times in a
 # row (it once lost a race in the emulator's write ordering); vfio-mig:
 # the vfio-mig tool's smoke test.
-DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress vfio_mig_conformance vfio-mig"
+DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty vfio_mig_conformance vfio-mig"
 TESTS=${MVF_TESTS:-$DEFAULT_TESTS}
 REINIT_RUNS=${MVF_REINIT_RUNS:-50}
 # shellcheck source=selftests/lib/runner.sh

@@ -15,6 +15,7 @@
 #include <linux/vfio_pci_core.h>
 
 #include "mvf_core.h"
+#include "mvf_vfio_test.h"
 #include "compat.h"
 #include "vfio_dev.h"
 
@@ -42,8 +43,9 @@ static int mvf_vfio_init_dev(struct vfio_device *vdev)
 	mvdev->pf = pf;
 	mvdev->vf_id = vf_id;
 	mvf_vfio_lm_init(mvdev);
+	mvf_vfio_dirty_init(mvdev);
 
-	/* PRECOPY data and INITIAL_CHANGED events of this VF. */
+	/* PRECOPY data, INITIAL_CHANGED and TRACKER_ERROR events of this VF. */
 	ret = mvf_pf_set_vf_event_handler(pf, vf_id, mvf_vfio_lm_event, mvdev);
 	if (ret)
 		goto err_uninit;
@@ -82,6 +84,7 @@ static int mvf_vfio_open_device(struct vfio_device *vdev)
 		return ret;
 
 	mvf_vfio_lm_open(mvdev);
+	mvf_vfio_dirty_open(mvdev);
 	vfio_pci_core_finish_enable(&mvdev->core_device);
 	return 0;
 }
@@ -109,13 +112,23 @@ static int mvf_vfio_device_feature(struct vfio_device *vdev, u32 flags,
 }
 #endif
 
+/* vfio-pci-core's ioctls, plus the dirty tracking test hook. */
+static long mvf_vfio_ioctl(struct vfio_device *vdev, unsigned int cmd,
+			   unsigned long arg)
+{
+	if (cmd == MVF_VFIO_TEST_DIRTY_REPORT)
+		return mvf_vfio_dirty_test_ioctl(mvf_vfio_from_vdev(vdev),
+						 (void __user *)arg);
+	return vfio_pci_core_ioctl(vdev, cmd, arg);
+}
+
 static const struct vfio_device_ops mvf_vfio_pci_ops = {
 	.name = "mvf-vfio-pci",
 	.init = mvf_vfio_init_dev,
 	.release = mvf_vfio_release_dev,
 	.open_device = mvf_vfio_open_device,
 	.close_device = mvf_vfio_close_device,
-	.ioctl = vfio_pci_core_ioctl,
+	.ioctl = mvf_vfio_ioctl,
 #ifdef MVF_HAVE_GET_REGION_INFO_CAPS
 	.get_region_info_caps = vfio_pci_ioctl_get_region_info,
 #endif
