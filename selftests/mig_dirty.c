@@ -18,7 +18,7 @@
  * -E2BIG) ranges; page size 0 or not a power of two; more ranges than the
  * device takes (combined: success); a second START (-EINVAL); STOP twice
  * (0); REPORT before START (-EINVAL), outside the tracked ranges
- * (-EINVAL), at another page size than START's (0); the page size
+ * (0, clean), at another page size than START's (0); the page size
  * written back for each hint.
  * Exactness (REPORT): FILL/COPY into chosen pages of a host buffer are
  * reported exactly, plus the completion ring page, and nothing else; a
@@ -138,6 +138,12 @@ static int kconfig_iommufd_driver(void)
 		return -1;
 	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
 	f = fopen(path, "r");
+	if (!f) {
+		/* a kernel built here (tools/vm/kernel.sh): its build tree */
+		snprintf(path, sizeof(path), "/lib/modules/%s/build/.config",
+			 u.release);
+		f = fopen(path, "r");
+	}
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -387,25 +393,47 @@ TEST_F(dt, more_ranges_than_device)
 	pg = 4096;
 	ASSERT_EQ(0, dl_start(self->d, &pg, big, DT_CORE_MAX));
 	ASSERT_EQ(4 * KIB, pg);
-	/* the last gap lies inside a combined range; beyond does not */
+	/* the last gap lies inside a combined range; beyond is clean */
 	ASSERT_EQ(0, dl_report(self->d, DT_BUF_IOVA + 4096, 4096, 4096,
 			       self->bmp));
-	ASSERT_EQ(-EINVAL, dl_report(self->d, DT_BUF_IOVA + DT_CORE_MAX *
-				     8192ull, 4096, 4096, self->bmp));
+	ASSERT_EQ(0, dl_report(self->d, DT_BUF_IOVA + DT_CORE_MAX *
+			       8192ull, 4096, 4096, self->bmp));
+	ASSERT_EQ(0, bits_set(self->bmp, 1));
 }
+
+static int dirty_pages(struct mvf_pair *p, struct mvf_dma *buf,
+		       struct mvf_dma *src, const unsigned int *pages, int n);
 
 TEST_F(dt, report_errors)
 {
+	uint64_t pg = 4096;
+	dl_range r[2];
+
 	ASSERT_EQ(-EINVAL, dl_report(self->d, DT_BUF_IOVA, 4096, 4096,
 				     self->bmp));
-	ASSERT_EQ(0, dl_start1(self->d, 4096, DT_BUF_IOVA, 2 * MIB));
-	/* outside, straddling the end, before the start */
-	ASSERT_EQ(-EINVAL, dl_report(self->d, DT_SRC_IOVA, 4096, 4096,
-				     self->bmp));
-	ASSERT_EQ(-EINVAL, dl_report(self->d, DT_BUF_IOVA + 2 * MIB - 4096,
-				     8192, 4096, self->bmp));
-	ASSERT_EQ(-EINVAL, dl_report(self->d, DT_BUF_IOVA - 4096, 8192, 4096,
-				     self->bmp));
+	ring_range(&self->p, &r[0]);	/* the completions are written too */
+	r[1] = (dl_range){ DT_BUF_IOVA, 2 * MIB };
+	ASSERT_EQ(0, dl_start(self->d, &pg, r, 2));
+	/*
+	 * Outside, straddling the end, before the start: untracked pages
+	 * are clean (a device write there fails the tracker instead), and
+	 * QEMU 11.1 does REPORT such pages (a sub-page BAR section above
+	 * the range it tracks), so they are reported, not refused.  One
+	 * page inside the range is dirtied first, so the straddling
+	 * reports must find it and nothing else.
+	 */
+	ASSERT_EQ(0, dl_report(self->d, DT_SRC_IOVA, 4096, 4096, self->bmp));
+	ASSERT_EQ(0, bits_set(self->bmp, 1));
+	ASSERT_EQ(0, dirty_pages(&self->p, &self->buf, &self->src,
+				 (unsigned int[]){ 511 }, 1));
+	ASSERT_EQ(0, dl_report(self->d, DT_BUF_IOVA + 2 * MIB - 4096, 8192,
+			       4096, self->bmp));
+	ASSERT_EQ(1, bits_set(self->bmp, 1));
+	ASSERT_EQ(1ull, self->bmp[0]);
+	self->bmp[0] = 0;
+	ASSERT_EQ(0, dl_report(self->d, DT_BUF_IOVA - 4096, 8192, 4096,
+			       self->bmp));
+	ASSERT_EQ(0, bits_set(self->bmp, 1));
 	/* the core's checks: page size not a power of two, below 4 KiB */
 	ASSERT_EQ(-EINVAL, dl_report(self->d, DT_BUF_IOVA, 4096, 12288,
 				     self->bmp));

@@ -249,34 +249,22 @@ static int mvf_vfio_log_stop(struct vfio_device *vdev)
 	return ret;
 }
 
-/* The tracked range holding @iova, or NULL; ranges are sorted. */
+/*
+ * The first tracked range that ends after @iova (it holds @iova or lies
+ * above it), or NULL; ranges are sorted.
+ */
 static const struct mvf_vf_dirty_range *
-mvf_vfio_dirty_find(struct mvf_vfio_pci_device *mvdev, u64 iova)
+mvf_vfio_dirty_next(struct mvf_vfio_pci_device *mvdev, u64 iova)
 {
 	const struct mvf_vf_dirty_range *r;
 	unsigned int i;
 
 	for (i = 0; i < mvdev->dirty.nr_ranges; i++) {
 		r = &mvdev->dirty.ranges[i];
-		if (iova >= r->iova && iova - r->iova < r->length)
+		if (iova < r->iova || iova - r->iova < r->length)
 			return r;
 	}
 	return NULL;
-}
-
-/* Is [@start, @end) covered by the tracked ranges (adjacent ones too)? */
-static bool mvf_vfio_dirty_covered(struct mvf_vfio_pci_device *mvdev,
-				   u64 start, u64 end)
-{
-	const struct mvf_vf_dirty_range *r;
-
-	while (start < end) {
-		r = mvf_vfio_dirty_find(mvdev, start);
-		if (!r)
-			return false;
-		start = r->iova + r->length;
-	}
-	return true;
 }
 
 /*
@@ -338,10 +326,6 @@ static int mvf_vfio_dirty_read(struct mvf_vfio_pci_device *mvdev,
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	if (!mvf_vfio_dirty_covered(mvdev, start, end)) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
 	mvf_vfio_state_mutex_unlock(mvdev);
 
 	/* One admin command's worth of bitmap at most. */
@@ -357,12 +341,18 @@ static int mvf_vfio_dirty_read(struct mvf_vfio_pci_device *mvdev,
 		ret = mvf_vfio_dirty_check_locked(mvdev, gen);
 		if (ret)
 			goto out_unlock;
-		/* Same session: the ranges checked above are still there. */
-		r = mvf_vfio_dirty_find(mvdev, cur);
-		if (WARN_ON_ONCE(!r)) {
-			ret = -EINVAL;
-			goto out_unlock;
+		/*
+		 * Pages outside every tracked range are clean: the device
+		 * fails its tracker (-EIO above) if it ever writes there.
+		 * QEMU asks for such pages, e.g. a sub-page BAR section just
+		 * above the 32-bit range it started tracking.
+		 */
+		r = mvf_vfio_dirty_next(mvdev, cur);
+		if (!r || r->iova >= end) {
+			mvf_vfio_state_mutex_unlock(mvdev);
+			break;
 		}
+		cur = max(cur, r->iova);
 		piece_end = min3(end, r->iova + r->length,
 				 cur + ((u64)max_pages << shift));
 		npages = (piece_end - cur) >> shift;
