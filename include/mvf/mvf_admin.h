@@ -191,7 +191,9 @@ static_assert(sizeof(struct mvf_aq_cpl) == 16, "mvf_aq_cpl size");
  * @num_vfs: VFs owned by this PF
  * @img_version: newest image version the device writes and loads
  * @serial: PF serial, as in the vendor capability
- * @devmem_size: device memory of each VF, bytes
+ * @devmem_size: device memory of VF 0, bytes (VFs may differ, e.g. with
+ *               mvf-emu --devmem-mib 64,32; each VF's MVF_VF_REG_DEVMEM_LO/HI
+ *               has its own)
  * @max_chunk: largest SAVE_CHUNK/LOAD_CHUNK/DIRTY_REPORT buf_len
  *             accepted, bytes
  * @dirty_max_ranges: most DIRTY_START ranges per VF; 0: no dirty tracker

@@ -44,7 +44,7 @@ struct mvf_vf_event_cb {
  * @bar: BAR0 registers; NULL once detached
  * @serial: PF serial (MVF_PF_REG_SERIAL_*, checked against IDENTIFY)
  * @num_vfs: VFs the PF owns
- * @devmem_size: device memory of each VF, bytes (IDENTIFY)
+ * @devmem_size: device memory of VF 0, bytes (IDENTIFY; for the log only)
  * @img_version: newest image version the device supports (IDENTIFY)
  * @dirty: the VF dirty tracker's limits (IDENTIFY), constant once probed;
  *         max_ranges 0 if the device has no usable tracker

@@ -19,8 +19,9 @@ static void func_setup(struct func *fn, enum func_kind kind, const char *name,
 	func_msix_table_reset(fn);
 }
 
-int mvf_dev_init(struct mvf_dev *d, unsigned int nr_vfs, uint64_t devmem_size,
-		 uint64_t serial, const struct dirty_cfg *dirty, bool verbose)
+int mvf_dev_init_sizes(struct mvf_dev *d, unsigned int nr_vfs,
+		       const uint64_t *devmem_sizes, uint64_t serial,
+		       const struct dirty_cfg *dirty, bool verbose)
 {
 	struct pci_cfg_id id;
 	unsigned int i;
@@ -56,7 +57,7 @@ int mvf_dev_init(struct mvf_dev *d, unsigned int nr_vfs, uint64_t devmem_size,
 		id.msix_count = MVF_VF_MSIX_COUNT;
 		snprintf(name, sizeof(name), "vf%u", i);
 		func_setup(fn, FUNC_VF, name, &id, verbose);
-		ret = vf_init(&d->vfs[i], i, devmem_size, &fn->dma, &fn->irq, verbose);
+		ret = vf_init(&d->vfs[i], i, devmem_sizes[i], &fn->dma, &fn->irq, verbose);
 		if (ret)
 			goto err;
 		d->nr_vfs = i + 1;
@@ -76,6 +77,19 @@ int mvf_dev_init(struct mvf_dev *d, unsigned int nr_vfs, uint64_t devmem_size,
 err:
 	mvf_dev_destroy(d);
 	return ret;
+}
+
+int mvf_dev_init(struct mvf_dev *d, unsigned int nr_vfs, uint64_t devmem_size,
+		 uint64_t serial, const struct dirty_cfg *dirty, bool verbose)
+{
+	uint64_t sizes[DEV_MAX_VFS];
+	unsigned int i;
+
+	if (nr_vfs > DEV_MAX_VFS)
+		return -EINVAL;
+	for (i = 0; i < nr_vfs; i++)
+		sizes[i] = devmem_size;
+	return mvf_dev_init_sizes(d, nr_vfs, sizes, serial, dirty, verbose);
 }
 
 void mvf_dev_destroy(struct mvf_dev *d)

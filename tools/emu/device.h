@@ -32,6 +32,10 @@ struct mvf_dev {
  */
 int mvf_dev_init(struct mvf_dev *d, unsigned int nr_vfs, uint64_t devmem_size,
 		 uint64_t serial, const struct dirty_cfg *dirty, bool verbose);
+/* The same with VF i's device memory @devmem_sizes[i] bytes. */
+int mvf_dev_init_sizes(struct mvf_dev *d, unsigned int nr_vfs,
+		       const uint64_t *devmem_sizes, uint64_t serial,
+		       const struct dirty_cfg *dirty, bool verbose);
 void mvf_dev_destroy(struct mvf_dev *d);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * mvf-emu: command line, sockets, and the single-threaded poll() loop.
  *
- *   mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M] [--serial HEX]
+ *   mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M[,M...]] [--serial HEX]
  *           [--dirty-budget-kib K] [--dirty-fault PLAN] [-v]
  *
  * Serves the PF on DIR/pf.sock and VF i on DIR/vf<i>.sock, one vfio-user
@@ -36,7 +36,8 @@
 struct opts {
 	const char *dir;
 	unsigned int vfs;
-	unsigned int devmem_mib;
+	unsigned int devmem_mib[DEV_MAX_VFS];	/* per VF */
+	unsigned int nr_devmem;			/* sizes given */
 	uint64_t serial;
 	struct dirty_cfg dirty;
 	bool verbose;
@@ -62,11 +63,12 @@ struct emu {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M] [--serial HEX]\n"
+		"usage: mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M[,M...]] [--serial HEX]\n"
 		"               [--dirty-budget-kib K] [--dirty-fault PLAN] [-v]\n"
 		"  --socket-dir DIR  create DIR/pf.sock, DIR/vf0.sock, ... and DIR/ready\n"
 		"  --vfs N           number of VFs, 0..%u (default 2)\n"
-		"  --devmem-mib M    device memory per VF in MiB, 1..4096 (default 64)\n"
+		"  --devmem-mib M[,M...]  device memory per VF in MiB, 1..4096 (default 64):\n"
+		"                    VF i gets the i-th size, the last also the VFs after it\n"
 		"  --serial HEX      PF serial number (default 0x6d7666000001)\n"
 		"  --dirty-budget-kib K  memory of each VF's dirty tracker in KiB, 0..%u\n"
 		"                    (default %llu); running out fails the tracker\n"
@@ -94,6 +96,34 @@ static bool parse_u64(const char *s, int base, uint64_t min, uint64_t max,
 	return true;
 }
 
+/*
+ * --devmem-mib M[,M...]: VF i gets the i-th size, the last one given also
+ * every VF after it.  Each 1..4096.
+ */
+static int parse_devmem(const char *arg, struct opts *o)
+{
+	char buf[16 * DEV_MAX_VFS], *tok, *save = NULL;
+	unsigned int n = 0;
+	uint64_t v;
+
+	if (strlen(arg) >= sizeof(buf) || arg[0] == ',' || strstr(arg, ",,"))
+		goto bad;
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == DEV_MAX_VFS || !parse_u64(tok, 10, 1, 4096, &v))
+			goto bad;
+		o->devmem_mib[n++] = (unsigned int)v;
+	}
+	if (!n || arg[strlen(arg) - 1] == ',')
+		goto bad;
+	o->nr_devmem = n;
+	return 0;
+bad:
+	fprintf(stderr, "mvf-emu: --devmem-mib: '%s' is not a list of up to %u numbers in 1..4096\n",
+		arg, DEV_MAX_VFS);
+	return -1;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -112,7 +142,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	o->dir = NULL;
 	o->vfs = 2;
-	o->devmem_mib = 64;
+	o->devmem_mib[0] = 64;
+	o->nr_devmem = 1;
 	o->serial = 0x6d7666000001ull;
 	memset(&o->dirty, 0, sizeof(o->dirty));
 	o->dirty.budget = DIRTY_BUDGET_DEFAULT;
@@ -132,12 +163,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->vfs = (unsigned int)v;
 			break;
 		case 'm':
-			if (!parse_u64(optarg, 10, 1, 4096, &v)) {
-				fprintf(stderr, "mvf-emu: --devmem-mib: '%s' is not a number in 1..4096\n",
-					optarg);
+			if (parse_devmem(optarg, o))
 				return -1;
-			}
-			o->devmem_mib = (unsigned int)v;
 			break;
 		case 's':
 			if (!parse_u64(optarg, 16, 0, UINT64_MAX, &v)) {
@@ -216,6 +243,7 @@ static int listen_on(struct server *s)
 
 static int setup(struct emu *e)
 {
+	uint64_t sizes[DEV_MAX_VFS];
 	unsigned int i;
 	sigset_t mask;
 	int ret, fd, n;
@@ -241,11 +269,14 @@ static int setup(struct emu *e)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	ret = mvf_dev_init(&e->dev, e->o.vfs, (uint64_t)e->o.devmem_mib << 20,
-			   e->o.serial, &e->o.dirty, e->o.verbose);
+	for (i = 0; i < DEV_MAX_VFS; i++)
+		sizes[i] = (uint64_t)e->o.devmem_mib[i < e->o.nr_devmem ? i :
+						     e->o.nr_devmem - 1] << 20;
+	ret = mvf_dev_init_sizes(&e->dev, e->o.vfs, sizes, e->o.serial,
+				 &e->o.dirty, e->o.verbose);
 	if (ret) {
-		emu_err("creating the device (%u VFs, %u MiB each): %s",
-			e->o.vfs, e->o.devmem_mib, strerror(-ret));
+		emu_err("creating the device (%u VFs, %u MiB device memory for VF 0): %s",
+			e->o.vfs, e->o.devmem_mib[0], strerror(-ret));
 		return -1;
 	}
 	e->nr_srv = e->o.vfs + 1;
@@ -278,8 +309,10 @@ static int setup(struct emu *e)
 	}
 	dprintf(fd, "%d\n", (int)getpid());
 	close(fd);
-	emu_err("serving pf and %u VFs (%u MiB device memory each) in %s",
-		e->o.vfs, e->o.devmem_mib, e->o.dir);
+	emu_err("serving pf and %u VFs in %s", e->o.vfs, e->o.dir);
+	for (i = 0; i < e->o.vfs; i++)
+		emu_err("vf%u: %llu MiB device memory", i,
+			(unsigned long long)(sizes[i] >> 20));
 	if (e->o.dirty.fault.mode != DIRTY_FAULT_NONE)
 		emu_err("dirty tracker fault plan on: trackers lose pages (test only)");
 	return 0;

@@ -58,13 +58,14 @@ if [ "${1:-}" = --in-chroot ]; then
 		echo "kernel: CONFIG_IOMMUFD_DRIVER is not set after olddefconfig" >&2
 		exit 1
 	}
-	make -C "$src" O="$b" -j"${MVF_JOBS:-2}" bzImage modules >"$b/../build.log" 2>&1 || {
-		tail -30 "$b/../build.log" >&2
-		echo "kernel: build failed, log in the cache dir's build.log" >&2
+	log=/mvf-kernel/build.log
+	make -C "$src" O="$b" -j"${MVF_JOBS:-2}" bzImage modules >"$log" 2>&1 || {
+		grep -E -m 20 -B 3 'error|Error' "$log" >&2
+		echo "kernel: build failed" >&2
 		exit 1
 	}
 	make -s -C "$src" O="$b" INSTALL_MOD_PATH=/mvf-kernel/install \
-		INSTALL_MOD_STRIP=1 modules_install >>"$b/../build.log" 2>&1
+		INSTALL_MOD_STRIP=1 modules_install >>"$log" 2>&1
 	exit 0
 fi
 
@@ -97,7 +98,8 @@ if [ -f "$out/.mvf-ready" ]; then
 	exit 0
 fi
 tmp=$(mktemp -d "$cache/kernel-build.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+# The build log outlives a failed build: $cache/kernel-<hash>.log.
+trap 'cp -f "$tmp/build.log" "$out.log" 2>/dev/null; rm -rf "$tmp"' EXIT
 echo "kernel: building $src with CONFIG_IOMMUFD (localmodconfig) in $tmp (about 10-20 minutes)" >&2
 start=$(date +%s)
 MVF_KERNEL_DIR=$tmp "$here/enter.sh" /mvf-src/tools/vm/kernel.sh --in-chroot "$src" "$kver"

@@ -71,6 +71,10 @@ static int emu_bad_options_exit_2(void)
 	char *a9[] = { e, "--socket-dir", "/tmp/x", "--dirty-fault", "drop-every=0", NULL };
 	char *a10[] = { e, "--socket-dir", "/tmp/x", "--dirty-budget-kib", "-1", NULL };
 	char *a11[] = { e, "--socket-dir", "/tmp/x", "--dirty-budget-kib", "16777217", NULL };
+	char *a12[] = { e, "--socket-dir", "/tmp/x", "--devmem-mib", "64,", NULL };
+	char *a13[] = { e, "--socket-dir", "/tmp/x", "--devmem-mib", "64,0", NULL };
+	char *a14[] = { e, "--socket-dir", "/tmp/x", "--devmem-mib", ",64", NULL };
+	char *a15[] = { e, "--socket-dir", "/tmp/x", "--devmem-mib", "64,,32", NULL };
 
 	CHECK(access(EMU, X_OK) == 0);
 	CHECK_EQ(run_status(a1), 2);
@@ -84,6 +88,10 @@ static int emu_bad_options_exit_2(void)
 	CHECK_EQ(run_status(a9), 2);
 	CHECK_EQ(run_status(a10), 2);
 	CHECK_EQ(run_status(a11), 2);
+	CHECK_EQ(run_status(a12), 2);
+	CHECK_EQ(run_status(a13), 2);
+	CHECK_EQ(run_status(a14), 2);
+	CHECK_EQ(run_status(a15), 2);
 	return 0;
 }
 
@@ -130,9 +138,9 @@ static int hello(int fd)
 	return xfer(fd, 1, VFU_VERSION, 0, v, 4 + sizeof(j), r, sizeof(r)) > 4 ? 0 : -1;
 }
 
-static int rd_scratch(int fd, uint32_t *v)
+static int rd_reg(int fd, uint32_t off, uint32_t *v)
 {
-	struct vfu_region_access a = { .offset = MVF_VF_REG_SCRATCH0, .region = 0, .count = 4 };
+	struct vfu_region_access a = { .offset = off, .region = 0, .count = 4 };
 	uint8_t r[32];
 
 	if (xfer(fd, 3, VFU_REGION_READ, 0, &a, sizeof(a), r, sizeof(r)) != 20)
@@ -158,7 +166,7 @@ static int emu_serves_reconnects_and_exits_0(void)
 	argv[3] = "--vfs";
 	argv[4] = "3";
 	argv[5] = "--devmem-mib";
-	argv[6] = "1";
+	argv[6] = "1,2";	/* VF 0: 1 MiB, VFs 1 and 2: 2 MiB */
 	argv[7] = NULL;
 	pid = fork();
 	if (pid == 0) {
@@ -182,18 +190,20 @@ static int emu_serves_reconnects_and_exits_0(void)
 	fd = connect_to(path);
 	CHECK(fd >= 0);
 	CHECK_EQ(hello(fd), 0);
+	CHECK_EQ(rd_reg(fd, MVF_VF_REG_DEVMEM_LO, &v), 0);
+	CHECK_EQ(v, 2u << 20);
 	memcpy(w, &a, 16);
 	v = 0x600dcafe;
 	memcpy(w + 16, &v, 4);
 	CHECK_EQ(xfer(fd, 2, VFU_REGION_WRITE, VFU_F_NO_REPLY, w, 20, NULL, 0), 0);
-	CHECK_EQ(rd_scratch(fd, &v), 0);
+	CHECK_EQ(rd_reg(fd, MVF_VF_REG_SCRATCH0, &v), 0);
 	CHECK_EQ(v, 0x600dcafe);
 	close(fd);
 	/* Accepts again; the device state survived the disconnect. */
 	fd = connect_to(path);
 	CHECK(fd >= 0);
 	CHECK_EQ(hello(fd), 0);
-	CHECK_EQ(rd_scratch(fd, &v), 0);
+	CHECK_EQ(rd_reg(fd, MVF_VF_REG_SCRATCH0, &v), 0);
 	CHECK_EQ(v, 0x600dcafe);
 	/* Garbage that cannot be framed drops this client, not the server. */
 	CHECK(send(fd, "\1\0\1\0\3\0\0\0", 8, 0) == 8 && send(fd, "\0\0\0\0\0\0\0\0", 8, 0) == 8);
