@@ -123,6 +123,8 @@ if [ "$host_ok" = 1 ]; then
 		fi
 		step "vfio-mig (tools/vm/build.sh vfio-mig, in the rootfs)"
 		"$here/build.sh" vfio-mig || problem "vfio-mig did not build"
+		step "L3 guest workload (tools/vm/build.sh l3guest, in the rootfs)"
+		"$here/build.sh" l3guest || problem "the L3 guest (tools/l3guest) did not build"
 	else
 		problem "no test VM rootfs"
 	fi
