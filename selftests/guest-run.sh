@@ -41,7 +41,7 @@ VF0_BDF=${MVF_VF0_BDF:-0000:00:05.0}
 VF1_BDF=${MVF_VF1_BDF:-0000:00:06.0}
 export MVF_VF0_BDF=$VF0_BDF MVF_VF1_BDF=$VF1_BDF
 TIMEOUT=${MVF_TEST_TIMEOUT:-2400}
-TESTS=${MVF_TESTS:-mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy mig_poll mig_stress vfio_mig_conformance}
+TESTS=${MVF_TESTS:-mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy mig_poll mig_stress mig_dirty vfio_mig_conformance}
 DMESG_BAD='BUG:|WARNING:|Oops|KASAN|lockdep|possible circular locking'
 
 PASS=0

@@ -15,6 +15,7 @@
  *   MVF_AQ_STS_NO_SESSION          -ENOENT
  *   MVF_AQ_STS_BUSY                -EBUSY
  *   MVF_AQ_STS_NO_MEMORY           -ENOMEM
+ *   MVF_AQ_STS_TRACKER_ERR         -EIO (the VF's dirty tracker failed)
  *   MVF_AQ_STS_IMG_VERSION         -EOPNOTSUPP
  *   MVF_AQ_STS_IMG_INCOMPAT        -EOPNOTSUPP
  *   other MVF_AQ_STS_IMG_*         -EINVAL
@@ -101,6 +102,33 @@ struct mvf_vf_event {
  * waits for, callbacks) and must not call mvf_pf_set_vf_event_handler():
  * defer such work to a workqueue.
  */
+/**
+ * struct mvf_dirty_caps - a PF's VF dirty tracker limits, from IDENTIFY
+ * @max_ranges: most ranges one mvf_vf_dirty_start() takes (1 ..
+ *              MVF_DIRTY_MAX_RANGES_CORE); 0: the device has no (usable)
+ *              dirty tracker and every mvf_vf_dirty_*() fails with
+ *              -EOPNOTSUPP
+ * @pgsizes: tracking page sizes: bit n set = 2^n bytes supported; only
+ *           sizes from 4 KiB to 2 GiB are kept; 0 iff @max_ranges is 0
+ */
+struct mvf_dirty_caps {
+	u32 max_ranges;
+	u32 pgsizes;
+};
+
+/* Most DIRTY_START ranges the core sends: its bounce buffer's worth. */
+#define MVF_DIRTY_MAX_RANGES_CORE	16384
+
+/**
+ * struct mvf_vf_dirty_range - one range to track, CPU byte order
+ * @iova: first byte, aligned to the tracking page size
+ * @length: bytes, a non-zero multiple of the tracking page size
+ */
+struct mvf_vf_dirty_range {
+	u64 iova;
+	u64 length;
+};
+
 typedef void (*mvf_vf_event_fn)(void *priv, const struct mvf_vf_event *ev);
 
 struct mvf_pf *mvf_pf_get_by_vf(struct pci_dev *vf, u16 *vf_id);
@@ -122,5 +150,14 @@ int mvf_vf_load_chunk(struct mvf_pf *pf, u16 vf_id, const void *buf,
 		      size_t len);
 int mvf_vf_load_end(struct mvf_pf *pf, u16 vf_id);
 int mvf_vf_load_abort(struct mvf_pf *pf, u16 vf_id);
+
+void mvf_pf_dirty_caps(struct mvf_pf *pf, struct mvf_dirty_caps *caps);
+int mvf_vf_dirty_start(struct mvf_pf *pf, u16 vf_id, unsigned int page_shift,
+		       const struct mvf_vf_dirty_range *ranges,
+		       unsigned int nr);
+int mvf_vf_dirty_report(struct mvf_pf *pf, u16 vf_id,
+			unsigned int page_shift, u64 iova, u64 length,
+			unsigned long *bitmap, u64 *ndirty);
+int mvf_vf_dirty_stop(struct mvf_pf *pf, u16 vf_id);
 
 #endif /* _MVF_CORE_H */

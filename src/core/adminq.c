@@ -99,6 +99,7 @@ static const char *mvf_aq_status_name(u8 status)
 	case MVF_AQ_STS_NO_SESSION:	return "NO_SESSION";
 	case MVF_AQ_STS_BUSY:		return "BUSY";
 	case MVF_AQ_STS_NO_MEMORY:	return "NO_MEMORY";
+	case MVF_AQ_STS_TRACKER_ERR:	return "TRACKER_ERR";
 	case MVF_AQ_STS_IMG_MAGIC:	return "IMG_MAGIC";
 	case MVF_AQ_STS_IMG_VERSION:	return "IMG_VERSION";
 	case MVF_AQ_STS_IMG_INCOMPAT:	return "IMG_INCOMPAT";
@@ -135,6 +136,7 @@ static int mvf_aq_status_to_errno(u8 status)
 	case MVF_AQ_STS_BUSY:
 		return -EBUSY;
 	case MVF_AQ_STS_DMA_ERR:
+	case MVF_AQ_STS_TRACKER_ERR:
 		return -EIO;
 	case MVF_AQ_STS_NO_SESSION:
 		return -ENOENT;
@@ -519,18 +521,23 @@ static int mvf_aq_wait(struct mvf_pf *pf, u32 slot, u8 phase)
 }
 
 /**
- * mvf_aq_exec() - run one admin command and wait for its completion
+ * mvf_aq_exec_args() - run one admin command with @arg1/@arg2 and wait
  * @pf: the PF
  * @opcode: enum mvf_aq_opcode
  * @vf_id: VF the command acts on (0 for IDENTIFY)
  * @arg0: opcode-specific argument, CPU order
+ * @arg1: opcode-specific 64-bit argument (DIRTY_REPORT: first IOVA), CPU
+ *        order; 0 for opcodes that do not use it
+ * @arg2: opcode-specific 64-bit argument (DIRTY_REPORT: length in bytes),
+ *        CPU order; 0 for opcodes that do not use it
  * @buf_len: bytes of the bounce buffer the command uses (the device
  *           writes at most, or reads exactly, this many), at most
  *           MVF_BOUNCE_SIZE; 0 for commands without a buffer
  * @res: if not NULL, receives result0/result1 of a successful completion
  *
- * The caller has filled the bounce buffer (LOAD_CHUNK) and reads it back
- * after the call (IDENTIFY, QUERY_SIZE, SAVE_CHUNK), all under aq_lock.
+ * The caller has filled the bounce buffer (LOAD_CHUNK, DIRTY_START) and
+ * reads it back after the call (IDENTIFY, QUERY_SIZE, SAVE_CHUNK,
+ * DIRTY_REPORT), all under aq_lock.
  *
  * Context: process context, sleeps; caller holds @pf->aq_lock.
  * Return: 0 on MVF_AQ_STS_OK; the errno of the mvf_core.h table for other
@@ -539,8 +546,9 @@ static int mvf_aq_wait(struct mvf_pf *pf, u32 slot, u8 phase)
  * command or the admin queue could not be recovered earlier; -ENODEV if
  * the PF was removed.
  */
-int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
-		u32 buf_len, struct mvf_aq_result *res)
+int mvf_aq_exec_args(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
+		     u64 arg1, u64 arg2, u32 buf_len,
+		     struct mvf_aq_result *res)
 {
 	struct device *dev = &pf->pdev->dev;
 	struct mvf_aq_cmd *cmd;
@@ -569,6 +577,8 @@ int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 	cmd->vf_id = cpu_to_le16(vf_id);
 	cmd->cid = cpu_to_le32(cid);
 	cmd->arg0 = cpu_to_le32(arg0);
+	cmd->arg1 = cpu_to_le64(arg1);
+	cmd->arg2 = cpu_to_le64(arg2);
 	if (buf_len) {
 		cmd->buf_len = cpu_to_le32(buf_len);
 		cmd->buf_addr = cpu_to_le64(pf->bounce_dma);
@@ -622,6 +632,27 @@ int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 		res->result1 = le32_to_cpu(cpl->result1);
 	}
 	return 0;
+}
+
+/**
+ * mvf_aq_exec() - run one admin command and wait for its completion
+ * @pf: the PF
+ * @opcode: enum mvf_aq_opcode
+ * @vf_id: VF the command acts on (0 for IDENTIFY)
+ * @arg0: opcode-specific argument, CPU order
+ * @buf_len: bytes of the bounce buffer the command uses, at most
+ *           MVF_BOUNCE_SIZE; 0 for commands without a buffer
+ * @res: if not NULL, receives result0/result1 of a successful completion
+ *
+ * mvf_aq_exec_args() with @arg1 and @arg2 zero.
+ *
+ * Context: process context, sleeps; caller holds @pf->aq_lock.
+ * Return: as mvf_aq_exec_args().
+ */
+int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
+		u32 buf_len, struct mvf_aq_result *res)
+{
+	return mvf_aq_exec_args(pf, opcode, vf_id, arg0, 0, 0, buf_len, res);
 }
 
 static irqreturn_t mvf_aq_irq(int irq, void *data)

@@ -46,6 +46,8 @@ struct mvf_vf_event_cb {
  * @num_vfs: VFs the PF owns
  * @devmem_size: device memory of each VF, bytes (IDENTIFY)
  * @img_version: newest image version the device supports (IDENTIFY)
+ * @dirty: the VF dirty tracker's limits (IDENTIFY), constant once probed;
+ *         max_ranges 0 if the device has no usable tracker
  * @max_chunk: largest SAVE/LOAD chunk we send, bytes: the smaller of the
  *             bounce buffer and IDENTIFY's max_chunk; constant once probed
  * @ctrl: shadow of MVF_REG_CTRL as last written, under @aq_lock
@@ -99,6 +101,7 @@ struct mvf_pf {
 	u32 num_vfs;
 	u64 devmem_size;
 	u32 img_version;
+	struct mvf_dirty_caps dirty;
 	size_t max_chunk;
 	u32 ctrl;
 
@@ -154,6 +157,9 @@ void mvf_aq_free_irqs(struct mvf_pf *pf);
 int mvf_hw_reset(struct mvf_pf *pf);
 int mvf_queues_enable(struct mvf_pf *pf);
 int mvf_queues_disable(struct mvf_pf *pf);
+int mvf_aq_exec_args(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
+		     u64 arg1, u64 arg2, u32 buf_len,
+		     struct mvf_aq_result *res);
 int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 		u32 buf_len, struct mvf_aq_result *res);
 const char *mvf_aq_opcode_name(u8 opcode);

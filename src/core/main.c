@@ -207,6 +207,33 @@ size_t mvf_pf_max_chunk(struct mvf_pf *pf)
 }
 EXPORT_SYMBOL_GPL(mvf_pf_max_chunk);
 
+/*
+ * Keep the dirty tracker limits of IDENTIFY that the core can use: at
+ * most MVF_DIRTY_MAX_RANGES_CORE ranges (what the bounce buffer holds)
+ * and page sizes of 4 KiB or more (the vfio uAPI's smallest).  A tracker
+ * with no usable page size is treated as absent.
+ */
+static void mvf_pf_identify_dirty(struct mvf_pf *pf,
+				  const struct mvf_identify *id)
+{
+	u32 ranges = le32_to_cpu(id->dirty_max_ranges);
+	u32 pgsizes = le32_to_cpu(id->dirty_pgsizes);
+	u32 usable = pgsizes & ~(SZ_4K - 1);
+
+	pf->dirty.max_ranges = 0;
+	pf->dirty.pgsizes = 0;
+	if (!ranges)
+		return;
+	if (!usable) {
+		dev_warn(&pf->pdev->dev,
+			 "IDENTIFY: dirty tracker page sizes 0x%08x below 4 KiB, tracking disabled\n",
+			 pgsizes);
+		return;
+	}
+	pf->dirty.max_ranges = min_t(u32, ranges, MVF_DIRTY_MAX_RANGES_CORE);
+	pf->dirty.pgsizes = usable;
+}
+
 /* IDENTIFY the device and check it agrees with its registers. */
 static int mvf_pf_identify(struct mvf_pf *pf)
 {
@@ -251,6 +278,7 @@ static int mvf_pf_identify(struct mvf_pf *pf)
 	pf->max_chunk = min_t(size_t, max_chunk, MVF_BOUNCE_SIZE);
 	pf->devmem_size = le64_to_cpu(id.devmem_size);
 	pf->img_version = le32_to_cpu(id.img_version);
+	mvf_pf_identify_dirty(pf, &id);
 	return 0;
 }
 
@@ -444,9 +472,10 @@ static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, pf);
 
 	dev_info(dev,
-		 "mvf PF serial %016llx: %u VFs, %llu MiB device memory per VF, image v%u, chunk %zu bytes\n",
+		 "mvf PF serial %016llx: %u VFs, %llu MiB device memory per VF, image v%u, chunk %zu bytes, dirty tracker %u ranges page sizes 0x%x\n",
 		 pf->serial, pf->num_vfs, pf->devmem_size >> 20,
-		 pf->img_version, pf->max_chunk);
+		 pf->img_version, pf->max_chunk, pf->dirty.max_ranges,
+		 pf->dirty.pgsizes);
 	return 0;
 
 err_free_irqs:

@@ -19,8 +19,11 @@
  * the whole command, so commands of all VFs of a PF run one at a time.
  * Callers must hold no mvf_core lock and must be able to sleep.
  */
+#include <linux/bitmap.h>
+#include <linux/bits.h>
 #include <linux/device.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/string.h>
 
 #include "core.h"
@@ -295,3 +298,209 @@ int mvf_vf_load_abort(struct mvf_pf *pf, u16 vf_id)
 	return mvf_vf_simple_cmd(pf, MVF_AQ_OP_LOAD_ABORT, vf_id, 0);
 }
 EXPORT_SYMBOL_GPL(mvf_vf_load_abort);
+
+/**
+ * mvf_pf_dirty_caps() - the VF dirty tracker limits of a PF
+ * @pf: the PF, referenced through mvf_pf_get_by_vf()
+ * @caps: receives the limits IDENTIFY reported, as kept by the core
+ *        (struct mvf_dirty_caps); max_ranges 0 if there is no tracker
+ *
+ * The limits are fixed when the PF is probed and are the same for every
+ * VF of the PF.
+ *
+ * Context: any.
+ */
+void mvf_pf_dirty_caps(struct mvf_pf *pf, struct mvf_dirty_caps *caps)
+{
+	*caps = pf->dirty;
+}
+EXPORT_SYMBOL_GPL(mvf_pf_dirty_caps);
+
+/* -EOPNOTSUPP without a tracker, -EINVAL for a page size it lacks. */
+static int mvf_vf_dirty_check(struct mvf_pf *pf, u16 vf_id,
+			      unsigned int page_shift)
+{
+	if (vf_id >= pf->num_vfs)
+		return -ENODEV;
+	if (!pf->dirty.max_ranges)
+		return -EOPNOTSUPP;
+	if (page_shift >= 32 || !(pf->dirty.pgsizes & BIT(page_shift)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * mvf_vf_dirty_start() - start DMA dirty tracking on a VF (DIRTY_START)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @page_shift: tracking page size, log2 of bytes; a size in
+ *              mvf_pf_dirty_caps()'s pgsizes
+ * @ranges: @nr IOVA ranges to track, sorted by IOVA, not overlapping,
+ *          each non-empty and aligned (start and length) to the tracking
+ *          page size; copied, so the caller keeps ownership
+ * @nr: number of @ranges, 1 .. mvf_pf_dirty_caps()'s max_ranges
+ *
+ * From success on, the device logs every DMA write of the VF into the
+ * ranges (one bit per tracking page) until mvf_vf_dirty_stop().  A write
+ * outside them makes the tracker fail (MVF_EVENT_TRACKER_ERROR, then
+ * mvf_vf_dirty_report() returns -EIO).
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -EOPNOTSUPP if the PF has no dirty tracker; -EINVAL for a
+ * page size the device lacks, @nr out of bounds or a bad range list;
+ * -EBUSY if the VF's tracker is already on; -ENOMEM if the device cannot
+ * hold the ranges; or a common error.
+ */
+int mvf_vf_dirty_start(struct mvf_pf *pf, u16 vf_id, unsigned int page_shift,
+		       const struct mvf_vf_dirty_range *ranges,
+		       unsigned int nr)
+{
+	struct mvf_dirty_range *dr;
+	u64 mask, next = 0, end;
+	unsigned int i;
+	int ret;
+
+	ret = mvf_vf_dirty_check(pf, vf_id, page_shift);
+	if (ret)
+		return ret;
+	if (!nr || nr > pf->dirty.max_ranges)
+		return -EINVAL;
+	static_assert(MVF_DIRTY_MAX_RANGES_CORE * sizeof(*dr) <=
+		      MVF_BOUNCE_SIZE);
+
+	mask = BIT_ULL(page_shift) - 1;
+	for (i = 0; i < nr; i++) {
+		if (!ranges[i].length || (ranges[i].iova & mask) ||
+		    (ranges[i].length & mask) ||
+		    check_add_overflow(ranges[i].iova, ranges[i].length, &end) ||
+		    (i && ranges[i].iova < next))
+			return -EINVAL;
+		next = end;
+	}
+
+	mutex_lock(&pf->aq_lock);
+	/* The bounce buffer is gone once detached: check before copying. */
+	if (pf->detached) {
+		ret = -ENODEV;
+	} else {
+		dr = pf->bounce;
+		for (i = 0; i < nr; i++) {
+			dr[i].iova = cpu_to_le64(ranges[i].iova);
+			dr[i].length = cpu_to_le64(ranges[i].length);
+		}
+		ret = mvf_aq_exec(pf, MVF_AQ_OP_DIRTY_START, vf_id, page_shift,
+				  nr * sizeof(*dr), NULL);
+	}
+	mutex_unlock(&pf->aq_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mvf_vf_dirty_start);
+
+/**
+ * mvf_vf_dirty_report() - read and clear a VF's dirty pages (DIRTY_REPORT)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @page_shift: the tracking page size given to mvf_vf_dirty_start()
+ * @iova: first byte of the range, aligned to the tracking page size
+ * @length: bytes, a non-zero multiple of the tracking page size; the
+ *          range must lie inside the tracked ranges
+ * @bitmap: kernel buffer (not __user) of BITS_TO_LONGS(@length >>
+ *          @page_shift) longs; bit i (bitmap.h order) is set iff the page
+ *          at @iova + (i << @page_shift) was written since it was last
+ *          reported; every bit is written, bits past the last page of the
+ *          last long are cleared
+ * @ndirty: if not NULL, receives the number of dirty pages reported
+ *
+ * The device clears what it reports.  A bitmap of more than
+ * mvf_pf_max_chunk() bytes is fetched with one DIRTY_REPORT per
+ * mvf_pf_max_chunk() bytes (rounded down to whole 64-page words), each
+ * under the admin queue mutex on its own; on error the pieces already
+ * fetched were cleared on the device, so the caller must treat the whole
+ * range as dirty (the vfio uAPI's rule).
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -EOPNOTSUPP if the PF has no dirty tracker; -EINVAL for a bad
+ * page size or range (unaligned, empty, overflowing, outside the tracked
+ * ranges); -ENOENT if tracking is off; -EIO if the tracker failed
+ * (MVF_AQ_STS_TRACKER_ERR), or the device reported more pages than the
+ * range has or a count that disagrees with its bitmap; or a common error.
+ */
+int mvf_vf_dirty_report(struct mvf_pf *pf, u16 vf_id,
+			unsigned int page_shift, u64 iova, u64 length,
+			unsigned long *bitmap, u64 *ndirty)
+{
+	u64 mask, npages, done, n, end, total = 0;
+	struct mvf_aq_result res;
+	unsigned int words, i;
+	u64 per_cmd;
+	u64 *w;
+	int ret;
+
+	ret = mvf_vf_dirty_check(pf, vf_id, page_shift);
+	if (ret)
+		return ret;
+	mask = BIT_ULL(page_shift) - 1;
+	if (!length || (iova & mask) || (length & mask) ||
+	    check_add_overflow(iova, length, &end))
+		return -EINVAL;
+
+	npages = length >> page_shift;
+	/* Whole u64 words per command, so each piece starts on a long. */
+	per_cmd = (u64)(pf->max_chunk / sizeof(u64)) * BITS_PER_TYPE(u64);
+	if (!per_cmd)
+		return -EIO;
+
+	for (done = 0; done < npages; done += n) {
+		n = min(npages - done, per_cmd);
+		words = DIV_ROUND_UP(n, BITS_PER_TYPE(u64));
+
+		mutex_lock(&pf->aq_lock);
+		ret = mvf_aq_exec_args(pf, MVF_AQ_OP_DIRTY_REPORT, vf_id,
+				       page_shift, iova + (done << page_shift),
+				       n << page_shift, words * sizeof(u64),
+				       &res);
+		if (!ret) {
+			w = pf->bounce;
+			for (i = 0; i < words; i++)
+				le64_to_cpus(&w[i]);
+			bitmap_from_arr64(bitmap + BIT_WORD(done), w, n);
+		}
+		mutex_unlock(&pf->aq_lock);
+		if (ret)
+			return ret;
+
+		if (res.result0 > n ||
+		    res.result0 != bitmap_weight(bitmap + BIT_WORD(done), n)) {
+			dev_err_ratelimited(&pf->pdev->dev,
+					    "VF %u: DIRTY_REPORT of %llu pages counted %u dirty, bitmap has %u\n",
+					    vf_id, n, res.result0,
+					    bitmap_weight(bitmap + BIT_WORD(done),
+							  n));
+			return -EIO;
+		}
+		total += res.result0;
+	}
+	if (ndirty)
+		*ndirty = total;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mvf_vf_dirty_report);
+
+/**
+ * mvf_vf_dirty_stop() - stop DMA dirty tracking on a VF (DIRTY_STOP)
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ *
+ * Frees the device's tracker, failed or not.
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex.
+ * Return: 0; -EOPNOTSUPP if the PF has no dirty tracker; -ENOENT if
+ * tracking was off; or a common error.
+ */
+int mvf_vf_dirty_stop(struct mvf_pf *pf, u16 vf_id)
+{
+	if (vf_id < pf->num_vfs && !pf->dirty.max_ranges)
+		return -EOPNOTSUPP;
+	return mvf_vf_simple_cmd(pf, MVF_AQ_OP_DIRTY_STOP, vf_id, 0);
+}
+EXPORT_SYMBOL_GPL(mvf_vf_dirty_stop);

@@ -562,6 +562,8 @@ void mvf_vfio_lm_open(struct mvf_vfio_pci_device *mvdev)
 void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev)
 {
 	mutex_lock(&mvdev->state_mutex);
+	/* Dirty tracking ends with the close (a reset keeps it). */
+	mvf_vfio_dirty_close_locked(mvdev);
 	mvf_vfio_reset_locked(mvdev);
 #ifndef MVF_HAVE_PRECOPY_INFO_V2
 	/* As the 7.1+ core does on the last close. */
@@ -579,7 +581,10 @@ void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev)
  * takes only spinlocks.  Forwards the event to the saving data_fd of a
  * PRECOPY session, if any (MVF_EVENT_PRECOPY_DATA and
  * MVF_EVENT_INITIAL_CHANGED wake its poll() waiters; INITIAL_CHANGED
- * latches a REINIT).  MVF_EVENT_VF_RESET needs nothing here: the PCI core's
+ * latches a REINIT).  MVF_EVENT_TRACKER_ERROR marks the dirty tracker
+ * failed (mvf_vfio_dirty_event()), as does a core-generated
+ * MVF_EVENT_VF_RESET (a PF queue reset frees the trackers); otherwise
+ * MVF_EVENT_VF_RESET needs nothing here: the PCI core's
  * reset_done() disables the data_fds.
  */
 void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev)
@@ -587,6 +592,11 @@ void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev)
 	struct mvf_vfio_pci_device *mvdev = priv;
 
 	spin_lock(&mvdev->event_lock);
+	if (ev->type == MVF_EVENT_TRACKER_ERROR)
+		mvf_vfio_dirty_event(mvdev, ev->data);
+	else if (ev->type == MVF_EVENT_VF_RESET &&
+		 ev->data == MVF_VF_RESET_DATA_PF)
+		mvf_vfio_dirty_event(mvdev, MVF_VFIO_DIRTY_ERR_PF_RESET);
 	/* The FSM's file reference keeps event_migf alive while it is set. */
 	if (mvdev->event_migf)
 		mvf_vfio_save_file_event(mvdev->event_migf, ev->type);

@@ -42,8 +42,9 @@ static int mvf_vfio_init_dev(struct vfio_device *vdev)
 	mvdev->pf = pf;
 	mvdev->vf_id = vf_id;
 	mvf_vfio_lm_init(mvdev);
+	mvf_vfio_dirty_init(mvdev);
 
-	/* PRECOPY data and INITIAL_CHANGED events of this VF. */
+	/* PRECOPY data, INITIAL_CHANGED and TRACKER_ERROR events of this VF. */
 	ret = mvf_pf_set_vf_event_handler(pf, vf_id, mvf_vfio_lm_event, mvdev);
 	if (ret)
 		goto err_uninit;
@@ -82,6 +83,7 @@ static int mvf_vfio_open_device(struct vfio_device *vdev)
 		return ret;
 
 	mvf_vfio_lm_open(mvdev);
+	mvf_vfio_dirty_open(mvdev);
 	vfio_pci_core_finish_enable(&mvdev->core_device);
 	return 0;
 }

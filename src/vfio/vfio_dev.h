@@ -13,7 +13,8 @@
  *                   RESUMING -> STOP, never by the reset path.
  *   migf->lock      see file.h; taken under state_mutex by every path that
  *                   disables a data_fd, including the reset path.
- *   event_lock      event_migf.  A spinlock taken by the event callback
+ *   event_lock      event_migf, dirty.failed, dirty.active (also under
+ *                   state_mutex).  A spinlock taken by the event callback
  *                   (the PF's event IRQ thread); nests outside the saving
  *                   file's ev_lock, inside state_mutex.
  *   reset_lock      deferred_reset.  A spinlock taken by reset_done(),
@@ -36,9 +37,42 @@
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
 
+#include "mvf_core.h"
+
 struct mvf_pf;
 struct mvf_vf_event;
 struct mvf_vfio_mig_file;
+
+/* mvf_vfio_dirty.failed values other than the device's MVF_DIRTY_ERR_* */
+#define MVF_VFIO_DIRTY_ERR_REPORT	0x100	/* a DIRTY_REPORT failed */
+#define MVF_VFIO_DIRTY_ERR_PF_RESET	0x101	/* PF queue reset freed it */
+
+/**
+ * struct mvf_vfio_dirty - the VF's DMA dirty tracking (dirty.c)
+ * @active: the device's tracker is on (log_start succeeded and no
+ *          log_stop or close since; a VF reset keeps it); written under
+ *          state_mutex and event_lock, read under either
+ * @shift: tracking page size, log2 of bytes; state_mutex
+ * @gen: incremented by every start and stop, so a REPORT that drops
+ *       state_mutex between admin commands notices a new session;
+ *       state_mutex
+ * @nr_ranges: entries of @ranges; state_mutex
+ * @ranges: what the device tracks (combined, rounded to the tracking
+ *          page, sorted, not touching), for the REPORT range check;
+ *          state_mutex
+ * @failed: 0, or why the tracker failed (the MVF_DIRTY_ERR_* of an
+ *          MVF_EVENT_TRACKER_ERROR, or MVF_VFIO_DIRTY_ERR_REPORT): REPORT
+ *          fails with -EIO until the next start; event_lock (the event
+ *          callback sets it)
+ */
+struct mvf_vfio_dirty {
+	bool active;
+	unsigned int shift;
+	u32 gen;
+	unsigned int nr_ranges;
+	struct mvf_vf_dirty_range *ranges;
+	u32 failed;
+};
 
 /**
  * struct mvf_vfio_pci_device - an mvf VF bound to mvf_vfio_pci
@@ -61,6 +95,9 @@ struct mvf_vfio_mig_file;
  * @precopy_info_v2: the VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 opt-in, on
  *                   kernels whose vfio core has none (before 7.1); set by
  *                   the feature, cleared on close; READ_ONCE/WRITE_ONCE
+ * @dirty_caps: the PF's dirty tracker limits, cached at init
+ * @dirty: DMA dirty tracking state; see struct mvf_vfio_dirty for which
+ *         lock protects each field (state_mutex, event_lock)
  * @reset_lock: protects @deferred_reset
  * @deferred_reset: a reset happened while @state_mutex was held; the next
  *                  mvf_vfio_state_mutex_unlock() disables the data_fds and
@@ -84,6 +121,10 @@ struct mvf_vfio_pci_device {
 #ifndef MVF_HAVE_PRECOPY_INFO_V2
 	u8 precopy_info_v2;
 #endif
+
+	/* DMA dirty tracking (vfio_log_ops) */
+	struct mvf_dirty_caps dirty_caps;
+	struct mvf_vfio_dirty dirty;
 
 	/* deferred_reset; taken in reset_done() */
 	spinlock_t reset_lock;
@@ -110,6 +151,14 @@ void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_lm_reset_done(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_state_mutex_unlock(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev);
+
+/* dirty.c: DMA dirty tracking, struct vfio_log_ops */
+void mvf_vfio_dirty_init(struct mvf_vfio_pci_device *mvdev);
+void mvf_vfio_dirty_open(struct mvf_vfio_pci_device *mvdev);
+void mvf_vfio_dirty_close_locked(struct mvf_vfio_pci_device *mvdev);
+void mvf_vfio_dirty_event(struct mvf_vfio_pci_device *mvdev, u32 data);
+const char *mvf_vfio_dirty_err_name(u32 failed);
+
 #ifndef MVF_HAVE_PRECOPY_INFO_V2
 int mvf_vfio_precopy_info_v2_feature(struct mvf_vfio_pci_device *mvdev,
 				     u32 flags, size_t argsz);

@@ -20,7 +20,7 @@ static void func_setup(struct func *fn, enum func_kind kind, const char *name,
 }
 
 int mvf_dev_init(struct mvf_dev *d, unsigned int nr_vfs, uint64_t devmem_size,
-		 uint64_t serial, bool verbose)
+		 uint64_t serial, const struct dirty_cfg *dirty, bool verbose)
 {
 	struct pci_cfg_id id;
 	unsigned int i;
@@ -64,7 +64,7 @@ int mvf_dev_init(struct mvf_dev *d, unsigned int nr_vfs, uint64_t devmem_size,
 		d->vfp[i] = &d->vfs[i];
 	}
 	ret = pf_init(&d->pf, serial, d->vfp, nr_vfs, &d->pf_fn.dma,
-		      &d->pf_fn.irq, verbose);
+		      &d->pf_fn.irq, dirty, verbose);
 	if (ret)
 		goto err;
 	d->pf_fn.pf = &d->pf;

@@ -25,9 +25,13 @@ struct mvf_dev {
 	struct vf **vfp;	/* [nr_vfs], for the PF */
 };
 
-/* 0, -EINVAL (bad sizes/counts) or -ENOMEM. */
+/*
+ * 0, -EINVAL (bad sizes/counts) or -ENOMEM.  @dirty: the VFs' dirty
+ * tracker settings (memory budget, test-only fault plan), NULL for the
+ * defaults.
+ */
 int mvf_dev_init(struct mvf_dev *d, unsigned int nr_vfs, uint64_t devmem_size,
-		 uint64_t serial, bool verbose);
+		 uint64_t serial, const struct dirty_cfg *dirty, bool verbose);
 void mvf_dev_destroy(struct mvf_dev *d);
 
 #endif

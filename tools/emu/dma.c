@@ -121,6 +121,12 @@ void dma_init(struct dma_space *ds, const char *name, bool verbose)
 	dma_guard_install();
 }
 
+void dma_set_write_observer(struct dma_space *ds, dma_write_fn fn, void *ctx)
+{
+	ds->on_write = fn;
+	ds->on_write_ctx = ctx;
+}
+
 static void bk_put(struct dma_space *ds, int i)
 {
 	struct dma_backing *b;
@@ -405,6 +411,8 @@ int dma_access(struct dma_space *ds, uint64_t iova, uint64_t len,
 		/* The handler disarmed the guard. */
 		dma_guard.ds = NULL;
 		bk_drop(ds, dma_guard.fault_bk);
+		if ((prot & DMA_PROT_WRITE) && ds->on_write)
+			ds->on_write(ds->on_write_ctx, iova, len);
 		return -EFAULT;
 	}
 	dma_guard.armed = 1;
@@ -415,6 +423,8 @@ int dma_access(struct dma_space *ds, uint64_t iova, uint64_t len,
 	}
 	dma_guard.armed = 0;
 	dma_guard.ds = NULL;
+	if ((prot & DMA_PROT_WRITE) && ds->on_write)
+		ds->on_write(ds->on_write_ctx, iova, len);
 	return 0;
 }
 

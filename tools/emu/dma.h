@@ -36,9 +36,21 @@ struct dma_backing {
 	unsigned int refs;	/* maps using it; 0 = slot free */
 };
 
+/*
+ * Write observer: told about every device write into the space, i.e.
+ * every dma_access() with DMA_PROT_WRITE whose check passed -- also one
+ * that faulted part way, since it may have stored some bytes.  Called
+ * once per access with the whole range, after it, outside the SIGBUS
+ * guard (so it may allocate).  Writes through dma_ptr() pointers are not
+ * seen: device code writes only through dma_access()/dma_write().
+ */
+typedef void (*dma_write_fn)(void *ctx, uint64_t iova, uint64_t len);
+
 struct dma_space {
 	const char *name;	/* for messages, e.g. "vf0" */
 	bool verbose;
+	dma_write_fn on_write;	/* optional observer, see above */
+	void *on_write_ctx;
 	void *root;		/* tsearch tree of struct dma_map * */
 	size_t nr_maps;
 	struct dma_backing *bk;
@@ -46,6 +58,9 @@ struct dma_space {
 };
 
 void dma_init(struct dma_space *ds, const char *name, bool verbose);
+
+/* Install (or with NULL remove) the write observer; maps do not matter. */
+void dma_set_write_observer(struct dma_space *ds, dma_write_fn fn, void *ctx);
 
 /*
  * Add the map [iova, iova + size) -> (fd, offset), replacing whatever part

@@ -2,7 +2,8 @@
 /*
  * mvf-emu: command line, sockets, and the single-threaded poll() loop.
  *
- *   mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M] [--serial HEX] [-v]
+ *   mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M] [--serial HEX]
+ *           [--dirty-budget-kib K] [--dirty-fault PLAN] [-v]
  *
  * Serves the PF on DIR/pf.sock and VF i on DIR/vf<i>.sock, one vfio-user
  * client per socket at a time, and creates DIR/ready once all sockets
@@ -35,6 +36,7 @@ struct opts {
 	unsigned int vfs;
 	unsigned int devmem_mib;
 	uint64_t serial;
+	struct dirty_cfg dirty;
 	bool verbose;
 };
 
@@ -58,13 +60,20 @@ struct emu {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M] [--serial HEX] [-v]\n"
+		"usage: mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M] [--serial HEX]\n"
+		"               [--dirty-budget-kib K] [--dirty-fault PLAN] [-v]\n"
 		"  --socket-dir DIR  create DIR/pf.sock, DIR/vf0.sock, ... and DIR/ready\n"
 		"  --vfs N           number of VFs, 0..%u (default 2)\n"
 		"  --devmem-mib M    device memory per VF in MiB, 1..4096 (default 64)\n"
 		"  --serial HEX      PF serial number (default 0x6d7666000001)\n"
+		"  --dirty-budget-kib K  memory of each VF's dirty tracker in KiB, 0..%u\n"
+		"                    (default %llu); running out fails the tracker\n"
+		"  --dirty-fault PLAN  TEST ONLY, a broken dirty tracker: 'drop' never logs\n"
+		"                    descriptor data writes (ring entries still logged),\n"
+		"                    'drop-every=N' loses every Nth logged page\n"
 		"  -v, --verbose     log every admin command and vfio-user error\n",
-		DEV_MAX_VFS);
+		DEV_MAX_VFS, DIRTY_BUDGET_KIB_MAX,
+		(unsigned long long)(DIRTY_BUDGET_DEFAULT >> 10));
 }
 
 static bool parse_u64(const char *s, int base, uint64_t min, uint64_t max,
@@ -90,6 +99,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "vfs", required_argument, NULL, 'n' },
 		{ "devmem-mib", required_argument, NULL, 'm' },
 		{ "serial", required_argument, NULL, 's' },
+		{ "dirty-budget-kib", required_argument, NULL, 'b' },
+		{ "dirty-fault", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -101,6 +112,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->vfs = 2;
 	o->devmem_mib = 64;
 	o->serial = 0x6d7666000001ull;
+	memset(&o->dirty, 0, sizeof(o->dirty));
+	o->dirty.budget = DIRTY_BUDGET_DEFAULT;
 	o->verbose = false;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
@@ -131,6 +144,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->serial = v;
+			break;
+		case 'b':
+			if (!parse_u64(optarg, 10, 0, DIRTY_BUDGET_KIB_MAX, &v)) {
+				fprintf(stderr, "mvf-emu: --dirty-budget-kib: '%s' is not a number in 0..%u\n",
+					optarg, DIRTY_BUDGET_KIB_MAX);
+				return -1;
+			}
+			o->dirty.budget = v << 10;
+			break;
+		case 'f':
+			if (dirty_fault_parse(optarg, &o->dirty.fault)) {
+				fprintf(stderr, "mvf-emu: --dirty-fault: '%s' is not 'drop' or 'drop-every=N' (N 1..2^32)\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case 'v':
 			o->verbose = true;
@@ -212,7 +240,7 @@ static int setup(struct emu *e)
 	signal(SIGPIPE, SIG_IGN);
 
 	ret = mvf_dev_init(&e->dev, e->o.vfs, (uint64_t)e->o.devmem_mib << 20,
-			   e->o.serial, e->o.verbose);
+			   e->o.serial, &e->o.dirty, e->o.verbose);
 	if (ret) {
 		emu_err("creating the device (%u VFs, %u MiB each): %s",
 			e->o.vfs, e->o.devmem_mib, strerror(-ret));
@@ -250,6 +278,8 @@ static int setup(struct emu *e)
 	close(fd);
 	emu_err("serving pf and %u VFs (%u MiB device memory each) in %s",
 		e->o.vfs, e->o.devmem_mib, e->o.dir);
+	if (e->o.dirty.fault.mode != DIRTY_FAULT_NONE)
+		emu_err("dirty tracker fault plan on: trackers lose pages (test only)");
 	return 0;
 }
 

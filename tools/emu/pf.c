@@ -14,7 +14,7 @@
 
 int pf_init(struct pf *pf, uint64_t serial, struct vf **vfs,
 	    unsigned int nr_vfs, struct dma_space *dma, struct irq_table *irq,
-	    bool verbose)
+	    const struct dirty_cfg *dirty, bool verbose)
 {
 	memset(pf, 0, sizeof(*pf));
 	pf->name = "pf";
@@ -24,6 +24,10 @@ int pf_init(struct pf *pf, uint64_t serial, struct vf **vfs,
 	pf->nr_vfs = nr_vfs;
 	pf->dma = dma;
 	pf->irq = irq;
+	if (dirty)
+		pf->dirty = *dirty;
+	else
+		pf->dirty.budget = DIRTY_BUDGET_DEFAULT;
 	pf->chunk = malloc(PF_MAX_CHUNK);
 	return pf->chunk ? 0 : -ENOMEM;
 }
@@ -43,6 +47,7 @@ void pf_reset(struct pf *pf)
 		img_load_free(pf->vfs[i]->load);
 		pf->vfs[i]->save = NULL;
 		pf->vfs[i]->load = NULL;
+		vf_dirty_stop(pf->vfs[i]);
 	}
 	pf->ctrl = 0;
 	pf->status = 0;
@@ -101,11 +106,75 @@ static void fill_identify(const struct pf *pf, struct mvf_identify *id)
 	id->serial = htole64(pf->serial);
 	id->devmem_size = htole64(pf->nr_vfs ? pf->vfs[0]->devmem_size : 0);
 	id->max_chunk = htole32(PF_MAX_CHUNK);
+	id->dirty_max_ranges = htole32(DIRTY_MAX_RANGES);
+	id->dirty_pgsizes = htole32(DIRTY_PGSIZES);
 }
 
 static bool chunk_len_ok(uint32_t len)
 {
 	return len && len <= PF_MAX_CHUNK;
+}
+
+static uint8_t dirty_start_cmd(struct pf *pf, struct vf *vf, uint32_t shift,
+			       uint64_t buf, uint32_t len)
+{
+	struct mvf_dirty_range raw[DIRTY_MAX_RANGES];
+	struct dirty_range r[DIRTY_MAX_RANGES];
+	unsigned int i, n = len / sizeof(raw[0]);
+	int st;
+
+	if (vf->tracker)
+		return MVF_AQ_STS_BUSY;
+	if (!dirty_shift_ok(shift) || !len || len % sizeof(raw[0]) ||
+	    n > DIRTY_MAX_RANGES)
+		return MVF_AQ_STS_BAD_PARAM;
+	if (dma_read(pf->dma, buf, raw, len))
+		return MVF_AQ_STS_DMA_ERR;
+	for (i = 0; i < n; i++) {
+		r[i].iova = le64toh(raw[i].iova);
+		r[i].len = le64toh(raw[i].length);
+	}
+	st = dirty_start(&vf->tracker, &pf->dirty, shift, r, n);
+	if (!st)
+		emu_dbg(pf->verbose, "pf: %s: dirty tracking on, %u ranges, %u-byte pages, %llu bytes of directory",
+			vf->name, n, 1u << shift,
+			(unsigned long long)dirty_mem(vf->tracker));
+	return (uint8_t)st;
+}
+
+/*
+ * Report into pf->chunk, then write it out; the bits of a bitmap that
+ * could not be written go back into the tracker (no dirty page is lost).
+ */
+static uint8_t dirty_report_cmd(struct pf *pf, struct vf *vf,
+				const struct mvf_aq_cmd *cmd,
+				struct mvf_aq_cpl *cpl)
+{
+	uint64_t iova = le64toh(cmd->arg1), len = le64toh(cmd->arg2);
+	uint64_t buf = le64toh(cmd->buf_addr), count, need;
+	uint32_t buf_len = le32toh(cmd->buf_len);
+	struct dirty *t = vf->tracker;
+
+	if (!t)
+		return MVF_AQ_STS_NO_SESSION;
+	if (dirty_failed(t))
+		return MVF_AQ_STS_TRACKER_ERR;
+	if (le32toh(cmd->arg0) != dirty_shift(t) ||
+	    (iova | len) & ((1ull << dirty_shift(t)) - 1) ||
+	    !dirty_covers(t, iova, len))
+		return MVF_AQ_STS_BAD_PARAM;
+	need = dirty_report_words(t, len) * sizeof(uint64_t);
+	if (buf_len < need || buf_len > PF_MAX_CHUNK)
+		return MVF_AQ_STS_BAD_PARAM;
+	if (dma_check(pf->dma, buf, need, DMA_PROT_WRITE))
+		return MVF_AQ_STS_DMA_ERR;
+	count = dirty_report(t, iova, len, (uint64_t *)pf->chunk);
+	if (dma_write(pf->dma, buf, pf->chunk, need)) {
+		dirty_unreport(t, iova, len, (const uint64_t *)pf->chunk);
+		return MVF_AQ_STS_DMA_ERR;
+	}
+	cpl->result0 = htole32((uint32_t)count);
+	return MVF_AQ_STS_OK;
 }
 
 static uint8_t exec_vf(struct pf *pf, struct vf *vf, const struct mvf_aq_cmd *cmd,
@@ -178,6 +247,15 @@ static uint8_t exec_vf(struct pf *pf, struct vf *vf, const struct mvf_aq_cmd *cm
 		img_load_free(vf->load);
 		vf->load = NULL;
 		return MVF_AQ_STS_OK;
+	case MVF_AQ_OP_DIRTY_START:
+		return dirty_start_cmd(pf, vf, arg0, buf, len);
+	case MVF_AQ_OP_DIRTY_REPORT:
+		return dirty_report_cmd(pf, vf, cmd, cpl);
+	case MVF_AQ_OP_DIRTY_STOP:
+		if (!vf->tracker)
+			return MVF_AQ_STS_NO_SESSION;
+		vf_dirty_stop(vf);
+		return MVF_AQ_STS_OK;
 	}
 	return MVF_AQ_STS_BAD_OPCODE;
 }
@@ -203,6 +281,9 @@ void pf_exec(struct pf *pf, const struct mvf_aq_cmd *cmd, struct mvf_aq_cpl *cpl
 	case MVF_AQ_OP_LOAD_CHUNK:
 	case MVF_AQ_OP_LOAD_END:
 	case MVF_AQ_OP_LOAD_ABORT:
+	case MVF_AQ_OP_DIRTY_START:
+	case MVF_AQ_OP_DIRTY_REPORT:
+	case MVF_AQ_OP_DIRTY_STOP:
 		break;
 	default:
 		st = MVF_AQ_STS_BAD_OPCODE;
@@ -214,7 +295,8 @@ void pf_exec(struct pf *pf, const struct mvf_aq_cmd *cmd, struct mvf_aq_cpl *cpl
 	for (i = 0; i < 3; i++)
 		if (cmd->rsvd[i])
 			goto out;
-	if (cmd->arg1 || cmd->arg2)
+	/* arg1/arg2 are DIRTY_REPORT's IOVA range, zero for the others. */
+	if (cmd->opcode != MVF_AQ_OP_DIRTY_REPORT && (cmd->arg1 || cmd->arg2))
 		goto out;
 	if (cmd->opcode == MVF_AQ_OP_IDENTIFY) {
 		if (le32toh(cmd->buf_len) < sizeof(id))

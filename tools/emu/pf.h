@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dirty.h"
 #include "mvf/mvf.h"
 
 struct dma_space;
@@ -26,7 +27,8 @@ struct pf {
 	struct vf **vfs;
 	struct dma_space *dma;
 	struct irq_table *irq;
-	uint8_t *chunk;		/* PF_MAX_CHUNK bytes for SAVE/LOAD_CHUNK */
+	uint8_t *chunk;		/* PF_MAX_CHUNK bytes for SAVE/LOAD_CHUNK, DIRTY_REPORT */
+	struct dirty_cfg dirty;	/* settings of the trackers DIRTY_START creates */
 	/* Registers. */
 	uint32_t ctrl;
 	uint32_t status;	/* MVF_PF_STS_* */
@@ -39,10 +41,13 @@ struct pf {
 	uint64_t eq_dropped;	/* events dropped: queue off, full or DMA error */
 };
 
-/* 0 or -ENOMEM.  @vfs stays owned by the caller. */
+/*
+ * 0 or -ENOMEM.  @vfs stays owned by the caller.  @dirty: tracker
+ * settings, NULL for the defaults (DIRTY_BUDGET_DEFAULT, no fault).
+ */
 int pf_init(struct pf *pf, uint64_t serial, struct vf **vfs,
 	    unsigned int nr_vfs, struct dma_space *dma, struct irq_table *irq,
-	    bool verbose);
+	    const struct dirty_cfg *dirty, bool verbose);
 void pf_destroy(struct pf *pf);
 
 uint32_t pf_reg_read(struct pf *pf, uint32_t off);
@@ -50,8 +55,8 @@ void pf_reg_write(struct pf *pf, uint32_t off, uint32_t val);
 
 /*
  * CTRL.RESET, FLR and vfio-user DEVICE_RESET: admin and event queue
- * registers to defaults; save/load sessions of all VFs dropped (they
- * belong to the admin queue's owner).  VF states are kept.
+ * registers to defaults; save/load sessions and dirty trackers of all VFs
+ * dropped (they belong to the admin queue's owner).  VF states are kept.
  */
 void pf_reset(struct pf *pf);
 

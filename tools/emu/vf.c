@@ -31,6 +31,35 @@ void devmem_free(uint8_t *p, uint64_t size)
 		munmap(p, size);
 }
 
+/*
+ * The dma_space write observer: every VF write into host memory lands
+ * here after it happened.  A write the tracker cannot log fails it; the
+ * first failure posts MVF_EVENT_TRACKER_ERROR.
+ */
+static void vf_dma_written(void *ctx, uint64_t iova, uint64_t len)
+{
+	struct vf *vf = ctx;
+	uint32_t err;
+
+	if (!vf->tracker)
+		return;
+	err = dirty_log(vf->tracker, iova, len, vf->log_src);
+	if (!err)
+		return;
+	emu_err("%s: dirty tracker failed (%s) at DMA write of %llu bytes at IOVA 0x%llx; DIRTY_REPORT fails until DIRTY_STOP",
+		vf->name, err == MVF_DIRTY_ERR_RANGE ? "write outside every tracked range" :
+		"out of tracker memory, ENOMEM", (unsigned long long)len,
+		(unsigned long long)iova);
+	if (vf->event)
+		vf->event(vf->event_ctx, MVF_EVENT_TRACKER_ERROR, (uint16_t)vf->index, err);
+}
+
+void vf_dirty_stop(struct vf *vf)
+{
+	dirty_free(vf->tracker);
+	vf->tracker = NULL;
+}
+
 int vf_init(struct vf *vf, unsigned int index, uint64_t devmem_size,
 	    struct dma_space *dma, struct irq_table *irq, bool verbose)
 {
@@ -52,6 +81,7 @@ int vf_init(struct vf *vf, unsigned int index, uint64_t devmem_size,
 		return -ENOMEM;
 	}
 	vf->dma = dma;
+	dma_set_write_observer(dma, vf_dma_written, vf);
 	vf->irq = irq;
 	vf->state = VF_RUNNING;
 	vf_set_active(vf, vf_devmem_mib_max(vf));
@@ -78,6 +108,9 @@ void vf_destroy(struct vf *vf)
 	img_load_free(vf->load);
 	vf->save = NULL;
 	vf->load = NULL;
+	vf_dirty_stop(vf);
+	if (vf->dma)
+		dma_set_write_observer(vf->dma, NULL, NULL);
 	devmem_free(vf->devmem, vf->devmem_size);
 	free(vf->dirty);
 	vf->devmem = NULL;
@@ -132,23 +165,24 @@ static void fill_pattern(uint8_t *p, size_t n, uint64_t pos, uint64_t pattern)
 
 /*
  * dma_access() accessors (run under the SIGBUS guard: memory only).  COPY
- * walks the source chunks and, inside each, the destination chunks; both
- * ranges were checked before, so the dma_ptr() lookups cannot fail.
+ * walks the destination chunks (a write access, so the dirty logger sees
+ * it) and, inside each, the source chunks; both ranges were checked
+ * before, so the dma_ptr() lookups cannot fail.
  */
 struct copy_ctx {
 	struct dma_space *dma;
-	uint64_t dst;
+	uint64_t src;
 };
 
-static void copy_chunk(void *ctx, uint8_t *hp, size_t n, uint64_t done)
+static void copy_chunk(void *ctx, uint8_t *dp, size_t n, uint64_t done)
 {
 	const struct copy_ctx *c = ctx;
-	uint8_t *dp;
+	uint8_t *sp;
 	size_t m, k;
 
 	for (k = 0; k < n; k += m) {
-		dma_ptr(c->dma, c->dst + done + k, n - k, DMA_PROT_WRITE, &dp, &m);
-		memmove(dp, hp + k, m);
+		dma_ptr(c->dma, c->src + done + k, n - k, DMA_PROT_READ, &sp, &m);
+		memmove(dp + k, sp, m);
 	}
 }
 
@@ -193,11 +227,11 @@ static uint8_t vf_exec(struct vf *vf, const struct mvf_desc *d,
 	switch (d->opcode) {
 	case MVF_DESC_OP_COPY:
 		/* Check both ranges first: a failed descriptor writes nothing. */
-		if (dma_check(vf->dma, dst, len, DMA_PROT_WRITE))
+		if (dma_check(vf->dma, src, len, DMA_PROT_READ))
 			return MVF_DESC_STS_DMA_ERR;
 		cc.dma = vf->dma;
-		cc.dst = dst;
-		if (dma_access(vf->dma, src, len, DMA_PROT_READ, copy_chunk, &cc))
+		cc.src = src;
+		if (dma_access(vf->dma, dst, len, DMA_PROT_WRITE, copy_chunk, &cc))
 			return MVF_DESC_STS_DMA_ERR;
 		break;
 	case MVF_DESC_OP_FILL:
@@ -269,7 +303,9 @@ static void vf_run(struct vf *vf)
 			vf_halt(vf, MVF_DESC_STS_DMA_ERR);
 			return;
 		}
+		vf->log_src = DIRTY_SRC_DATA;
 		sts = vf_exec(vf, &d, &result);
+		vf->log_src = DIRTY_SRC_RING;
 		memset(&c, 0, sizeof(c));
 		c.cookie = d.cookie;
 		c.result = htole32(result);
@@ -483,6 +519,7 @@ void vf_reset(struct vf *vf)
 	memset(&vf->r, 0, sizeof(vf->r));
 	vf_set_active(vf, vf_devmem_mib_max(vf));
 	vf->state = VF_RUNNING;
+	/* The dirty tracker keeps running (see vf.h). */
 	emu_dbg(vf->verbose, "%s: function reset (device memory preserved)", vf->name);
 	if (vf->event)
 		vf->event(vf->event_ctx, MVF_EVENT_VF_RESET, (uint16_t)vf->index, 0);

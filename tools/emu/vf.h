@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dirty.h"
 #include "mvf/mvf.h"
 
 struct dma_space;
@@ -75,6 +76,14 @@ struct vf {
 	struct irq_table *irq;
 	struct img_save *save;	/* open save session, or NULL */
 	struct img_load *load;	/* open load session, or NULL */
+	/*
+	 * DMA dirty tracker, or NULL: created and freed by the PF's
+	 * DIRTY_START/STOP (and PF reset); every write the VF makes into its
+	 * DMA space is logged into it (struct dma_space's write observer).
+	 * @log_src says what the VF is writing, for the fault plan.
+	 */
+	struct dirty *tracker;
+	enum dirty_src log_src;
 	vf_event_fn *event;
 	void *event_ctx;
 };
@@ -83,7 +92,10 @@ struct vf {
 uint8_t *devmem_alloc(uint64_t size);
 void devmem_free(uint8_t *p, uint64_t size);
 
-/* 0, -EINVAL (size not a positive multiple of 4 KiB) or -ENOMEM. */
+/*
+ * 0, -EINVAL (size not a positive multiple of 4 KiB) or -ENOMEM.  Installs
+ * the VF's dirty logger as @dma's write observer.
+ */
 int vf_init(struct vf *vf, unsigned int index, uint64_t devmem_size,
 	    struct dma_space *dma, struct irq_table *irq, bool verbose);
 void vf_destroy(struct vf *vf);
@@ -96,9 +108,14 @@ void vf_reg_write(struct vf *vf, uint32_t off, uint32_t val);
  * Function Level Reset / vfio-user DEVICE_RESET: registers, rings,
  * counters, scratch and pending interrupts to defaults, save/load session
  * dropped, DEVMEM_ACTIVE back to all of device memory, state RUNNING,
- * MVF_EVENT_VF_RESET posted.  Device memory is preserved.
+ * MVF_EVENT_VF_RESET posted.  Device memory is preserved, and so is the
+ * dirty tracker (it belongs to the PF's admin queue owner, not to the
+ * VF's user, who resets the VF while the tracker runs).
  */
 void vf_reset(struct vf *vf);
+
+/* Stop dirty tracking (DIRTY_STOP, PF reset): the tracker is freed. */
+void vf_dirty_stop(struct vf *vf);
 
 /* PF admin steps; return an MVF_AQ_STS_* status. */
 int vf_suspend(struct vf *vf, uint32_t type);

@@ -2,6 +2,7 @@
 /* mvf-emu unit tests: fixture and fake vfio-user client (see fixture.h). */
 #include <endian.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -26,7 +27,7 @@ int fx_init(struct fx *f, uint64_t devmem, bool per_page)
 
 	memset(f, 0, sizeof(*f));
 	f->memfd = -1;
-	if (mvf_dev_init(&f->dev, 2, devmem, 0x6d7666000001ull, false))
+	if (mvf_dev_init(&f->dev, 2, devmem, 0x6d7666000001ull, NULL, false))
 		return -1;
 	f->memfd = memfd_create("fx-ram", MFD_CLOEXEC);
 	if (f->memfd < 0 || ftruncate(f->memfd, FX_RAM_SIZE) < 0)
@@ -95,23 +96,15 @@ uint64_t fx_irq_count(int efd)
 	return n;
 }
 
-int fx_aq(struct fx *f, uint8_t op, uint16_t vf, uint32_t arg0,
-	  uint64_t buf_iova, uint32_t buf_len, struct mvf_aq_cpl *cpl)
+int fx_aq_cmd(struct fx *f, struct mvf_aq_cmd *cmd, struct mvf_aq_cpl *cpl)
 {
 	struct pf *pf = &f->dev.pf;
 	uint32_t tail = pf_reg_read(pf, MVF_PF_REG_AQ_TAIL);
 	uint32_t slot = tail & (FX_AQ_SIZE - 1);
-	struct mvf_aq_cmd cmd;
 	struct mvf_aq_cpl local, *c = cpl ? cpl : &local;
 
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.opcode = op;
-	cmd.vf_id = htole16(vf);
-	cmd.cid = htole32(++f->cid);
-	cmd.arg0 = htole32(arg0);
-	cmd.buf_addr = htole64(buf_iova);
-	cmd.buf_len = htole32(buf_len);
-	memcpy(f->ram + FX_AQ_SQ + slot * sizeof(cmd), &cmd, sizeof(cmd));
+	cmd->cid = htole32(++f->cid);
+	memcpy(f->ram + FX_AQ_SQ + slot * sizeof(*cmd), cmd, sizeof(*cmd));
 	pf_reg_write(pf, MVF_PF_REG_AQ_TAIL, tail + 1);
 	if (pf_reg_read(pf, MVF_PF_REG_AQ_HEAD) != tail + 1)
 		return -1;
@@ -120,6 +113,80 @@ int fx_aq(struct fx *f, uint8_t op, uint16_t vf, uint32_t arg0,
 	    c->phase != (((tail / FX_AQ_SIZE) & 1) ^ 1))
 		return -1;
 	return c->status;
+}
+
+int fx_aq(struct fx *f, uint8_t op, uint16_t vf, uint32_t arg0,
+	  uint64_t buf_iova, uint32_t buf_len, struct mvf_aq_cpl *cpl)
+{
+	struct mvf_aq_cmd cmd = fx_cmd(op, vf, arg0, buf_iova, buf_len);
+
+	return fx_aq_cmd(f, &cmd, cpl);
+}
+
+int fx_eq_enable(struct fx *f)
+{
+	struct pf *pf = &f->dev.pf;
+
+	pf_reg_write(pf, MVF_PF_REG_EQ_LO, (uint32_t)fx_iova(FX_EQ));
+	pf_reg_write(pf, MVF_PF_REG_EQ_HI, (uint32_t)(fx_iova(FX_EQ) >> 32));
+	pf_reg_write(pf, MVF_PF_REG_EQ_SIZE, FX_EQ_SIZE);
+	pf_reg_write(pf, MVF_REG_CTRL, MVF_PF_CTRL_AQ_ENABLE | MVF_PF_CTRL_EQ_ENABLE);
+	return pf_reg_read(pf, MVF_REG_STATUS) & MVF_PF_STS_EQ_READY ? 0 : -1;
+}
+
+int fx_next_event(struct fx *f, struct mvf_event *ev)
+{
+	struct pf *pf = &f->dev.pf;
+	uint32_t head = pf_reg_read(pf, MVF_PF_REG_EQ_HEAD);
+
+	if (head == pf_reg_read(pf, MVF_PF_REG_EQ_TAIL))
+		return -1;
+	memcpy(ev, f->ram + FX_EQ + (head & (FX_EQ_SIZE - 1)) * sizeof(*ev), sizeof(*ev));
+	pf_reg_write(pf, MVF_PF_REG_EQ_HEAD, head + 1);
+	return 0;
+}
+
+int fx_expect_event(struct fx *f, uint16_t type, uint16_t vf, uint32_t data)
+{
+	struct mvf_event ev;
+
+	if (fx_next_event(f, &ev)) {
+		printf("# expected event %u (vf %u data %u), none posted\n", type, vf, data);
+		return -1;
+	}
+	if (le16toh(ev.type) != type || le16toh(ev.vf_id) != vf ||
+	    le32toh(ev.data) != data) {
+		printf("# event type %u vf %u data %u, expected type %u vf %u data %u\n",
+		       le16toh(ev.type), le16toh(ev.vf_id), le32toh(ev.data), type, vf, data);
+		return -1;
+	}
+	return 0;
+}
+
+bool fx_no_event(struct fx *f)
+{
+	struct mvf_event ev;
+
+	if (!fx_next_event(f, &ev)) {
+		printf("# unexpected event type %u vf %u data %u\n", le16toh(ev.type),
+		       le16toh(ev.vf_id), le32toh(ev.data));
+		return false;
+	}
+	return true;
+}
+
+int fx_run_desc(struct fx *f, unsigned int vf, struct mvf_desc *d)
+{
+	struct vf *v = &f->dev.vfs[vf];
+	uint32_t i = vf_reg_read(v, MVF_VF_REG_SQ_TAIL);
+
+	d->cookie = htole64(i + 1);
+	fx_put_desc(f, vf, i, d);
+	vf_reg_write(v, MVF_VF_REG_SQ_TAIL, i + 1);
+	if (vf_reg_read(v, MVF_VF_REG_SQ_HEAD) != i + 1 ||
+	    le64toh(fx_cpl(f, vf, i)->cookie) != i + 1)
+		return -1;
+	return fx_cpl(f, vf, i)->status;
 }
 
 int fx_save(struct fx *f, uint16_t vf, uint32_t chunk, uint8_t **img,

@@ -31,6 +31,7 @@
 #define FX_VF_DATA(i)	(0x800000 + (i) * 0x800000)	/* 8 MiB each */
 
 #define FX_AQ_SIZE	64
+#define FX_EQ_SIZE	64	/* entries, once fx_eq_enable() ran */
 
 struct fx {
 	struct mvf_dev dev;
@@ -56,6 +57,36 @@ uint64_t fx_irq_count(int efd);
 int fx_aq(struct fx *f, uint8_t op, uint16_t vf, uint32_t arg0,
 	  uint64_t buf_iova, uint32_t buf_len, struct mvf_aq_cpl *cpl);
 
+/* An admin command (cid 0, arg1/arg2 0). */
+static inline struct mvf_aq_cmd fx_cmd(uint8_t op, uint16_t vf, uint32_t arg0,
+				       uint64_t buf_iova, uint32_t buf_len)
+{
+	struct mvf_aq_cmd cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opcode = op;
+	cmd.vf_id = htole16(vf);
+	cmd.arg0 = htole32(arg0);
+	cmd.buf_addr = htole64(buf_iova);
+	cmd.buf_len = htole32(buf_len);
+	return cmd;
+}
+
+/* Submit *@cmd (its cid is set here) through the ring; status as fx_aq(). */
+int fx_aq_cmd(struct fx *f, struct mvf_aq_cmd *cmd, struct mvf_aq_cpl *cpl);
+
+/* Event queue of FX_EQ_SIZE entries at FX_EQ enabled (admin queue kept). */
+int fx_eq_enable(struct fx *f);
+
+/* Consume the next event into *@ev: 0, or -1 if none is pending. */
+int fx_next_event(struct fx *f, struct mvf_event *ev);
+
+/* Consume the next event and check it: 0, or -1 with a note. */
+int fx_expect_event(struct fx *f, uint16_t type, uint16_t vf, uint32_t data);
+
+/* True if no event is pending (else a note, and the event is consumed). */
+bool fx_no_event(struct fx *f);
+
 /* Save VF @vf's whole STOP_COPY image (VF must be STOPPED) with @chunk-byte
  * SAVE_CHUNKs into a malloc'd buffer.  0 or -1. */
 int fx_save(struct fx *f, uint16_t vf, uint32_t chunk, uint8_t **img,
@@ -77,6 +108,10 @@ void fx_ring_setup(struct fx *f, unsigned int vf, uint32_t size, uint32_t ctrl);
 void fx_put_desc(struct fx *f, unsigned int vf, uint32_t idx,
 		 const struct mvf_desc *d);
 struct mvf_cpl *fx_cpl(struct fx *f, unsigned int vf, uint32_t idx);
+
+/* Run descriptor @d (cookie set here) as VF @vf's next one on a ring set
+ * up by the caller; the completion status, or -1 if it did not complete. */
+int fx_run_desc(struct fx *f, unsigned int vf, struct mvf_desc *d);
 
 static inline uint64_t fx_iova(uint64_t off)
 {

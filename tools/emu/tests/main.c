@@ -20,7 +20,7 @@
 
 static const struct test *const suites[] = {
 	crc_tests, cfg_tests, dma_tests, vfu_tests, vf_tests, pf_tests,
-	image_tests, precopy_tests, main_tests,
+	image_tests, precopy_tests, dirty_tests, main_tests,
 };
 
 static bool selected(const char *name, int argc, char **argv, int first)

@@ -48,6 +48,7 @@ extern const struct test vf_tests[];
 extern const struct test pf_tests[];
 extern const struct test image_tests[];
 extern const struct test precopy_tests[];
+extern const struct test dirty_tests[];
 extern const struct test main_tests[];
 
 #endif

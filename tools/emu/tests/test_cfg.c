@@ -27,7 +27,7 @@ static int cfg_ids(void)
 	struct mvf_dev d;
 	struct func *pf, *vf;
 
-	TRY(mvf_dev_init(&d, 2, 1 << 20, 0x1122334455667788ull, false));
+	TRY(mvf_dev_init(&d, 2, 1 << 20, 0x1122334455667788ull, NULL, false));
 	pf = &d.pf_fn;
 	vf = &d.vf_fns[1];
 	CHECK_EQ(rd(pf, PCI_VENDOR_ID, 2), MVF_PCI_VENDOR_ID);
@@ -48,7 +48,7 @@ static int cfg_capabilities(void)
 	struct func *pf, *vf;
 	uint32_t pos, ids[8], n = 0, vc = 0, ex = 0, mx = 0;
 
-	TRY(mvf_dev_init(&d, 2, 1 << 20, 0x1122334455667788ull, false));
+	TRY(mvf_dev_init(&d, 2, 1 << 20, 0x1122334455667788ull, NULL, false));
 	pf = &d.pf_fn;
 	vf = &d.vf_fns[1];
 	for (pos = rd(vf, PCI_CAPABILITY_LIST, 1); pos && n < 8; pos = rd(vf, pos + 1, 1)) {
@@ -97,7 +97,7 @@ static int cfg_bar_sizing_and_command(void)
 	struct mvf_dev d;
 	struct func *vf;
 
-	TRY(mvf_dev_init(&d, 1, 1 << 20, 1, false));
+	TRY(mvf_dev_init(&d, 1, 1 << 20, 1, NULL, false));
 	vf = &d.vf_fns[0];
 	wr(vf, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
 	CHECK_EQ(rd(vf, PCI_BASE_ADDRESS_0, 4), ~(uint32_t)(MVF_BAR_SIZE - 1));
@@ -130,7 +130,7 @@ static int cfg_flr_resets_function_keeps_devmem(void)
 	struct func *vf;
 	struct vf *v;
 
-	TRY(mvf_dev_init(&d, 1, 1 << 20, 1, false));
+	TRY(mvf_dev_init(&d, 1, 1 << 20, 1, NULL, false));
 	vf = &d.vf_fns[0];
 	v = vf->vf;
 	wr(vf, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);

@@ -154,23 +154,9 @@ static int dma_errors(void)
 static int desc(struct fx *f, unsigned int vf, uint8_t op, uint64_t src,
 		uint64_t dst, uint32_t len)
 {
-	struct vf *v = &f->dev.vfs[vf];
-	uint32_t i = vf_reg_read(v, MVF_VF_REG_SQ_TAIL);
-	struct mvf_desc d;
+	struct mvf_desc d = fx_desc(op, 0, len, src, dst, 0x0123456789abcdefull, 0);
 
-	memset(&d, 0, sizeof(d));
-	d.opcode = op;
-	d.src = htole64(src);
-	d.dst = htole64(dst);
-	d.len = htole32(len);
-	d.pattern = htole64(0x0123456789abcdefull);
-	d.cookie = htole64(i + 1);
-	fx_put_desc(f, vf, i, &d);
-	vf_reg_write(v, MVF_VF_REG_SQ_TAIL, i + 1);
-	if (vf_reg_read(v, MVF_VF_REG_SQ_HEAD) != i + 1 ||
-	    le64toh(fx_cpl(f, vf, i)->cookie) != i + 1)
-		return -1;
-	return fx_cpl(f, vf, i)->status;
+	return fx_run_desc(f, vf, &d);
 }
 
 /* (Re)size @fd to RAM bytes and map it at HIOVA into @ds. */

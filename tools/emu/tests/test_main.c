@@ -67,6 +67,10 @@ static int emu_bad_options_exit_2(void)
 	char *a5[] = { e, "--socket-dir", "/tmp/x", "--frobnicate", NULL };
 	char *a6[] = { e, "--socket-dir", NULL };
 	char *a7[] = { e, "--socket-dir", "/tmp/x", "extra", NULL };
+	char *a8[] = { e, "--socket-dir", "/tmp/x", "--dirty-fault", "lose", NULL };
+	char *a9[] = { e, "--socket-dir", "/tmp/x", "--dirty-fault", "drop-every=0", NULL };
+	char *a10[] = { e, "--socket-dir", "/tmp/x", "--dirty-budget-kib", "-1", NULL };
+	char *a11[] = { e, "--socket-dir", "/tmp/x", "--dirty-budget-kib", "16777217", NULL };
 
 	CHECK(access(EMU, X_OK) == 0);
 	CHECK_EQ(run_status(a1), 2);
@@ -76,6 +80,10 @@ static int emu_bad_options_exit_2(void)
 	CHECK_EQ(run_status(a5), 2);
 	CHECK_EQ(run_status(a6), 2);
 	CHECK_EQ(run_status(a7), 2);
+	CHECK_EQ(run_status(a8), 2);
+	CHECK_EQ(run_status(a9), 2);
+	CHECK_EQ(run_status(a10), 2);
+	CHECK_EQ(run_status(a11), 2);
 	return 0;
 }
 

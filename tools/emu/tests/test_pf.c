@@ -49,7 +49,7 @@ static int pf_bad_commands(void)
 	pf = &f.dev.pf;
 	CHECK_EQ(fx_aq(&f, 0x00, 0, 0, 0, 0, NULL), MVF_AQ_STS_BAD_OPCODE);
 	CHECK_EQ(fx_aq(&f, 0x55, 0, 0, 0, 0, NULL), MVF_AQ_STS_BAD_OPCODE);
-	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_DIRTY_START, 0, 0, 0, 0, NULL), MVF_AQ_STS_BAD_OPCODE);
+	CHECK_EQ(fx_aq(&f, 0x13, 0, 0, 0, 0, NULL), MVF_AQ_STS_BAD_OPCODE);
 	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_VF_SUSPEND, 2, MVF_SUSPEND_P2P, 0, 0, NULL), MVF_AQ_STS_BAD_VF);
 	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_VF_SUSPEND, 0xffff, MVF_SUSPEND_P2P, 0, 0, NULL),
 		 MVF_AQ_STS_BAD_VF);

@@ -19,7 +19,6 @@
 #define DEVSEC		32u		/* DEVMEM section header + devmem header */
 #define TAIL		176u		/* REGS + TRAILER sections */
 #define NREGS		64
-#define EQ_ENTRIES	64
 
 /* Initial data of a session for @mib MiB of active device memory. */
 static uint64_t initial_for(uint64_t mib)
@@ -97,75 +96,6 @@ static int drain(struct fx *f, uint16_t vf, struct stream *s)
 	return fl;
 }
 
-static int eq_enable(struct fx *f)
-{
-	struct pf *pf = &f->dev.pf;
-
-	pf_reg_write(pf, MVF_PF_REG_EQ_LO, (uint32_t)fx_iova(FX_EQ));
-	pf_reg_write(pf, MVF_PF_REG_EQ_HI, (uint32_t)(fx_iova(FX_EQ) >> 32));
-	pf_reg_write(pf, MVF_PF_REG_EQ_SIZE, EQ_ENTRIES);
-	pf_reg_write(pf, MVF_REG_CTRL, MVF_PF_CTRL_AQ_ENABLE | MVF_PF_CTRL_EQ_ENABLE);
-	return pf_reg_read(pf, MVF_REG_STATUS) & MVF_PF_STS_EQ_READY ? 0 : -1;
-}
-
-/* Consume the next event into *@ev: 0, or -1 if none is pending. */
-static int next_event(struct fx *f, struct mvf_event *ev)
-{
-	struct pf *pf = &f->dev.pf;
-	uint32_t head = pf_reg_read(pf, MVF_PF_REG_EQ_HEAD);
-
-	if (head == pf_reg_read(pf, MVF_PF_REG_EQ_TAIL))
-		return -1;
-	memcpy(ev, f->ram + FX_EQ + (head & (EQ_ENTRIES - 1)) * sizeof(*ev), sizeof(*ev));
-	pf_reg_write(pf, MVF_PF_REG_EQ_HEAD, head + 1);
-	return 0;
-}
-
-static int expect_event(struct fx *f, uint16_t type, uint16_t vf, uint32_t data)
-{
-	struct mvf_event ev;
-
-	if (next_event(f, &ev)) {
-		printf("# expected event %u (vf %u data %u), none posted\n", type, vf, data);
-		return -1;
-	}
-	if (le16toh(ev.type) != type || le16toh(ev.vf_id) != vf ||
-	    le32toh(ev.data) != data) {
-		printf("# event type %u vf %u data %u, expected type %u vf %u data %u\n",
-		       le16toh(ev.type), le16toh(ev.vf_id), le32toh(ev.data), type, vf, data);
-		return -1;
-	}
-	return 0;
-}
-
-static bool no_event(struct fx *f)
-{
-	struct mvf_event ev;
-
-	if (!next_event(f, &ev)) {
-		printf("# unexpected event type %u vf %u data %u\n", le16toh(ev.type),
-		       le16toh(ev.vf_id), le32toh(ev.data));
-		return false;
-	}
-	return true;
-}
-
-/* Run descriptor @d on VF @vf's ring (set up by the caller); returns the
- * completion status, or -1 if it did not complete. */
-static int run_desc(struct fx *f, unsigned int vf, struct mvf_desc *d)
-{
-	struct vf *v = &f->dev.vfs[vf];
-	uint32_t i = vf_reg_read(v, MVF_VF_REG_SQ_TAIL);
-
-	d->cookie = htole64(i + 1);
-	fx_put_desc(f, vf, i, d);
-	vf_reg_write(v, MVF_VF_REG_SQ_TAIL, i + 1);
-	if (vf_reg_read(v, MVF_VF_REG_SQ_HEAD) != i + 1 ||
-	    le64toh(fx_cpl(f, vf, i)->cookie) != i + 1)
-		return -1;
-	return fx_cpl(f, vf, i)->status;
-}
-
 /* DFILL @len bytes at devmem @off with @byte; the completion status. */
 static int dfill(struct fx *f, unsigned int vf, uint64_t off, uint32_t len,
 		 uint8_t byte)
@@ -173,7 +103,7 @@ static int dfill(struct fx *f, unsigned int vf, uint64_t off, uint32_t len,
 	struct mvf_desc d = fx_desc(MVF_DESC_OP_DFILL, 0, len, 0, off,
 				    0x0101010101010101ull * byte, 0);
 
-	return run_desc(f, vf, &d);
+	return fx_run_desc(f, vf, &d);
 }
 
 /* Fill VF @vf's device memory with a page-dependent pattern. */
@@ -332,7 +262,7 @@ static int pc_precopy_data_event_once(void)
 	struct fx f;
 
 	TRY(fx_init(&f, DM, false));
-	TRY(eq_enable(&f));
+	TRY(fx_eq_enable(&f));
 	TRY(stream_open(&s, 2 * init0));
 	fx_ring_setup(&f, 0, 16, 0);
 	fx_ring_setup(&f, 1, 16, 0);
@@ -342,42 +272,42 @@ static int pc_precopy_data_event_once(void)
 	CHECK_EQ(pull(&f, 0, MIB, &s, NULL), 0);
 	CHECK_EQ(dfill(&f, 0, 4096, 4096, 2), MVF_DESC_STS_OK);
 	CHECK_EQ(drain(&f, 0, &s), MVF_SAVE_F_EMPTY);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	CHECK_EQ(pull(&f, 0, MIB, &s, NULL), MVF_SAVE_F_EMPTY);	/* stays armed */
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	CHECK_EQ(fx_irq_count(f.pf_irq[MVF_PF_MSIX_EVENTQ]), 0);
 	/* Another VF's writes are not this session's data. */
 	CHECK_EQ(dfill(&f, 1, 0, 4096, 3), MVF_DESC_STS_OK);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	/* A failed descriptor dirties nothing. */
 	CHECK_EQ(dfill(&f, 0, DM, 4096, 3), MVF_DESC_STS_DEVMEM_ERR);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	/* First new data: exactly one event. */
 	CHECK_EQ(dfill(&f, 0, 7 * 4096, 4096, 4), MVF_DESC_STS_OK);
-	TRY(expect_event(&f, MVF_EVENT_PRECOPY_DATA, 0, 0));
+	TRY(fx_expect_event(&f, MVF_EVENT_PRECOPY_DATA, 0, 0));
 	CHECK_EQ(fx_irq_count(f.pf_irq[MVF_PF_MSIX_EVENTQ]), 1);
 	CHECK_EQ(dfill(&f, 0, 8 * 4096, 4096, 5), MVF_DESC_STS_OK);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	/* Data handed out without reaching EMPTY: not re-armed. */
 	CHECK_EQ(pull(&f, 0, 4096, &s, NULL), 0);
 	CHECK_EQ(dfill(&f, 0, 100 * 4096, 4096, 6), MVF_DESC_STS_OK);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	/* EMPTY again re-arms: one more event. */
 	CHECK_EQ(drain(&f, 0, &s), MVF_SAVE_F_EMPTY);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	CHECK_EQ(dfill(&f, 0, 200 * 4096, 2, 7), MVF_DESC_STS_OK);
-	TRY(expect_event(&f, MVF_EVENT_PRECOPY_DATA, 0, 0));
+	TRY(fx_expect_event(&f, MVF_EVENT_PRECOPY_DATA, 0, 0));
 	CHECK_EQ(dfill(&f, 0, 201 * 4096, 2, 7), MVF_DESC_STS_OK);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	/* Stopping is not new precopy data (the driver knows it stopped). */
 	CHECK_EQ(drain(&f, 0, &s), MVF_SAVE_F_EMPTY);
 	TRY(fx_stop(&f, 0));
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	TRY(fx_run(&f, 0));
 	/* After SAVE_END nothing is armed. */
 	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_SAVE_END, 0, 0, 0, 0, NULL), 0);
 	CHECK_EQ(dfill(&f, 0, 300 * 4096, 4096, 8), MVF_DESC_STS_OK);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	CHECK_EQ(fx_irq_count(f.pf_irq[MVF_PF_MSIX_EVENTQ]), 1);
 	CHECK_EQ(f.dev.pf.eq_dropped, 0);
 	free(s.b);
@@ -424,7 +354,7 @@ static int pc_reinit_devmem_active(void)
 	TRY(fx_init(&f, DM, false));
 	v0 = &f.dev.vfs[0];
 	v1 = &f.dev.vfs[1];
-	TRY(eq_enable(&f));
+	TRY(fx_eq_enable(&f));
 	TRY(stream_open(&s, 4 * init0));
 	pattern(v0, 3);
 	fx_ring_setup(&f, 0, 16, MVF_VF_CTRL_IRQ);
@@ -446,14 +376,14 @@ static int pc_reinit_devmem_active(void)
 	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, DM / MIB + 1);
 	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, DM / MIB);
 	CHECK_EQ(vf_reg_read(v0, MVF_VF_REG_DEVMEM_ACTIVE), DM / MIB);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	TRY(query_inv(&f, 0, &y));
 	CHECK(y.sc == z.sc && y.init == z.init && y.dirty == z.dirty && y.gen == z.gen);
 	/* Shrink to 1 MiB while a section beyond it is being handed out. */
 	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, 1);
 	CHECK_EQ(vf_reg_read(v0, MVF_VF_REG_DEVMEM_ACTIVE), 1);
-	TRY(expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 1));
-	CHECK(no_event(&f));	/* not armed: no PRECOPY_DATA */
+	TRY(fx_expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 1));
+	CHECK(fx_no_event(&f));	/* not armed: no PRECOPY_DATA */
 	TRY(query_inv(&f, 0, &y));
 	CHECK_EQ(y.gen, 1);
 	CHECK_EQ(y.dirty, 0);
@@ -465,9 +395,9 @@ static int pc_reinit_devmem_active(void)
 	/* Descriptors now stop at 1 MiB. */
 	CHECK_EQ(dfill(&f, 0, MIB, 4096, 0xc2), MVF_DESC_STS_DEVMEM_ERR);
 	CHECK_EQ(dfill(&f, 0, MIB - 4096, 4097, 0xc2), MVF_DESC_STS_DEVMEM_ERR);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	CHECK_EQ(dfill(&f, 0, 5 * 4096, 4096, 0xc3), MVF_DESC_STS_OK);
-	TRY(expect_event(&f, MVF_EVENT_PRECOPY_DATA, 0, 0));
+	TRY(fx_expect_event(&f, MVF_EVENT_PRECOPY_DATA, 0, 0));
 	TRY(query_inv(&f, 0, &y));
 	CHECK_EQ(y.init, 0);
 	CHECK_EQ(y.dirty, DEVSEC + 4096);
@@ -475,8 +405,8 @@ static int pc_reinit_devmem_active(void)
 	 * rest becomes initial data, dirty_bytes restarts at 0. */
 	CHECK_EQ(pull(&f, 0, 100, &s, NULL), 0);
 	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, 2);
-	TRY(expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 2));
-	CHECK(no_event(&f));
+	TRY(fx_expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 2));
+	CHECK(fx_no_event(&f));
 	TRY(query_inv(&f, 0, &y));
 	CHECK_EQ(y.gen, 2);
 	CHECK_EQ(y.dirty, 0);
@@ -492,9 +422,9 @@ static int pc_reinit_devmem_active(void)
 	CHECK_EQ(y.sc, TAIL);
 	hdr3 = s.len;
 	vf_reg_write(v0, MVF_VF_REG_DEVMEM_ACTIVE, 3);
-	TRY(expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 3));
-	TRY(expect_event(&f, MVF_EVENT_PRECOPY_DATA, 0, 0));
-	CHECK(no_event(&f));
+	TRY(fx_expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 3));
+	TRY(fx_expect_event(&f, MVF_EVENT_PRECOPY_DATA, 0, 0));
+	CHECK(fx_no_event(&f));
 	TRY(query_inv(&f, 0, &y));
 	CHECK_EQ(y.init, initial_for(3));
 	CHECK_EQ(y.dirty, 0);
@@ -505,7 +435,7 @@ static int pc_reinit_devmem_active(void)
 	CHECK_EQ(header_active_at(&s, hdr3), 3);
 	CHECK_EQ(dfill(&f, 0, 4096, 4096, 0xc4), MVF_DESC_STS_OK);
 	CHECK_EQ(dfill(&f, 0, 2 * MIB + 4096, 4096, 0xc5), MVF_DESC_STS_OK);
-	CHECK(no_event(&f));
+	CHECK(fx_no_event(&f));
 	TRY(query_inv(&f, 0, &z));
 	CHECK_EQ(z.init, initial_for(3) - MIB);
 	CHECK_EQ(z.dirty, DEVSEC + 4096);
@@ -603,13 +533,13 @@ static int pc_devmem_active_rules(void)
 	CHECK_EQ(dfill(&f, 0, 2 * MIB - 4095, 4096, 1), MVF_DESC_STS_DEVMEM_ERR);
 	CHECK_EQ(dfill(&f, 0, 2 * MIB, 1, 1), MVF_DESC_STS_DEVMEM_ERR);
 	d = fx_desc(MVF_DESC_OP_H2D, 0, 2, fx_iova(FX_VF_DATA(0)), 2 * MIB - 1, 0, 0);
-	CHECK_EQ(run_desc(&f, 0, &d), MVF_DESC_STS_DEVMEM_ERR);
+	CHECK_EQ(fx_run_desc(&f, 0, &d), MVF_DESC_STS_DEVMEM_ERR);
 	d = fx_desc(MVF_DESC_OP_D2H, 0, 1, 2 * MIB, fx_iova(FX_VF_DATA(0)), 0, 0);
-	CHECK_EQ(run_desc(&f, 0, &d), MVF_DESC_STS_DEVMEM_ERR);
+	CHECK_EQ(fx_run_desc(&f, 0, &d), MVF_DESC_STS_DEVMEM_ERR);
 	d = fx_desc(MVF_DESC_OP_CRC32C, MVF_DESC_F_SRC_DEVMEM, 4096, 2 * MIB, 0, 0, 0);
-	CHECK_EQ(run_desc(&f, 0, &d), MVF_DESC_STS_DEVMEM_ERR);
+	CHECK_EQ(fx_run_desc(&f, 0, &d), MVF_DESC_STS_DEVMEM_ERR);
 	d = fx_desc(MVF_DESC_OP_H2D, 0, 8192, fx_iova(FX_VF_DATA(0)), 2 * MIB - 8192, 0, 0);
-	CHECK_EQ(run_desc(&f, 0, &d), MVF_DESC_STS_OK);
+	CHECK_EQ(fx_run_desc(&f, 0, &d), MVF_DESC_STS_OK);
 	CHECK_EQ(v->devmem[2 * MIB - 1], 0x33);
 	CHECK_EQ(v->devmem[2 * MIB], 0x5a);
 	CHECK_EQ(vf_reg_read(v, MVF_VF_REG_LAST_ERR), MVF_DESC_STS_DEVMEM_ERR);

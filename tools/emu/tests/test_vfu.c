@@ -39,7 +39,7 @@ static int nr_fds(void)
 static int vt_open(struct vt *t, bool version)
 {
 	t->fds_before = nr_fds();
-	if (mvf_dev_init(&t->dev, 2, 1 << 20, 0x6d7666000001ull, false) ||
+	if (mvf_dev_init(&t->dev, 2, 1 << 20, 0x6d7666000001ull, NULL, false) ||
 	    cl_open(&t->c, &t->dev.vf_fns[0]))
 		return -1;
 	return version ? cl_version(&t->c) : 0;
