@@ -8,8 +8,11 @@
  * the driver offers DMA logging only with its dirty_without_report
  * parameter, which the fixture sets (and clears again).  The fixture finds
  * out which kernel it runs on by a START + REPORT and cross-checks that
- * with the kernel config when /boot has it.  Tests that need REPORT say
- * so and SKIP on such a kernel; the others assert the same errnos on both.
+ * with the kernel config when /boot has it.  On a kernel without it the
+ * REPORTs go through the driver's test ioctl MVF_VFIO_TEST_DIRTY_REPORT
+ * (the driver's REPORT code, a plain bitmap instead of the core's
+ * iova_bitmap, the core's checks and errnos); with it, through the core
+ * (and the test ioctl must be refused).
  *
  * uAPI: PROBE; unaligned, overlapping, empty, too many (core limit:
  * -E2BIG) ranges; page size 0 or not a power of two; more ranges than the
@@ -37,6 +40,7 @@
 #include <unistd.h>
 
 #include "mvf_ksft.h"
+#include "mvf_vfio_test.h"
 
 #define KIB		(1ull << 10)
 #define MIB		(1ull << 20)
@@ -101,6 +105,9 @@ static int dl_stop(struct mvf_dev *d)
 			  VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, NULL, 0);
 }
 
+/* REPORT through the vfio core (true) or the driver's test ioctl. */
+static bool dl_core_report = true;
+
 static int dl_report(struct mvf_dev *d, uint64_t iova, uint64_t len,
 		     uint64_t pgsize, uint64_t *bitmap)
 {
@@ -111,6 +118,8 @@ static int dl_report(struct mvf_dev *d, uint64_t iova, uint64_t len,
 		.bitmap = (uintptr_t)bitmap,
 	};
 
+	if (!dl_core_report)
+		return ioctl(d->fd, MVF_VFIO_TEST_DIRTY_REPORT, &r) ? -errno : 0;
 	return dl_feature(d, VFIO_DEVICE_FEATURE_GET |
 			  VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT, &r,
 			  sizeof(r));
@@ -157,8 +166,6 @@ FIXTURE(dt) {
 	struct mvf_dma buf;	/* DT_BUF_SIZE at DT_BUF_IOVA */
 	struct mvf_dma src;	/* DT_BUF_SIZE at DT_SRC_IOVA */
 	uint64_t *bmp;		/* big enough for any report here */
-	bool can_report;
-	bool started;
 };
 
 static int dt_open(struct mvf_pair *p, struct mvf_dma *buf,
@@ -178,6 +185,7 @@ static int dt_open(struct mvf_pair *p, struct mvf_dma *buf,
 
 FIXTURE_SETUP(dt)
 {
+	bool core_reports;
 	int ret, kc;
 
 	ASSERT_EQ(0, write_param("Y"));
@@ -188,16 +196,30 @@ FIXTURE_SETUP(dt)
 
 	/* Which kernel: does the vfio core REPORT at all? */
 	ASSERT_EQ(0, dl_start1(self->d, 4096, DT_BUF_IOVA, DT_BUF_SIZE));
+	dl_core_report = true;
 	ret = dl_report(self->d, DT_BUF_IOVA, DT_BUF_SIZE, 4096, self->bmp);
 	ASSERT_TRUE(ret == 0 || ret == -EOPNOTSUPP)
 		TH_LOG("first REPORT: %s", strerror(-ret));
-	self->can_report = ret == 0;
-	ASSERT_EQ(0, dl_stop(self->d));
+	core_reports = ret == 0;
 	kc = kconfig_iommufd_driver();
 	if (kc >= 0)
-		ASSERT_EQ(kc, self->can_report)
+		ASSERT_EQ(kc, core_reports)
 			TH_LOG("CONFIG_IOMMUFD_DRIVER %d but REPORT %s", kc,
 			       strerror(-ret));
+	/*
+	 * Without the core's REPORT, the driver's test ioctl runs the same
+	 * driver code into a plain bitmap (mvf_vfio_test.h); with it, the
+	 * ioctl is not answered.
+	 */
+	dl_core_report = false;
+	ret = dl_report(self->d, DT_BUF_IOVA, DT_BUF_SIZE, 4096, self->bmp);
+	if (core_reports) {
+		ASSERT_EQ(-ENOTTY, ret);
+		dl_core_report = true;
+	} else {
+		ASSERT_EQ(0, ret);
+	}
+	ASSERT_EQ(0, dl_stop(self->d));
 	memset(self->bmp, 0, 1 * MIB);
 }
 
@@ -209,12 +231,6 @@ FIXTURE_TEARDOWN(dt)
 	free(self->bmp);
 	write_param("N");
 }
-
-#define NEED_REPORT() do {						\
-	if (!self->can_report)						\
-		SKIP(return, "vfio core without CONFIG_IOMMUFD_DRIVER: "\
-		     "DMA_LOGGING_REPORT is -EOPNOTSUPP");		\
-} while (0)
 
 /* Number of bits set in @bmp[0 .. @nbits). */
 static int bits_set(const uint64_t *bmp, uint64_t nbits)
@@ -371,8 +387,6 @@ TEST_F(dt, more_ranges_than_device)
 	pg = 4096;
 	ASSERT_EQ(0, dl_start(self->d, &pg, big, DT_CORE_MAX));
 	ASSERT_EQ(4 * KIB, pg);
-	if (!self->can_report)
-		return;
 	/* the last gap lies inside a combined range; beyond does not */
 	ASSERT_EQ(0, dl_report(self->d, DT_BUF_IOVA + 4096, 4096, 4096,
 			       self->bmp));
@@ -382,7 +396,6 @@ TEST_F(dt, more_ranges_than_device)
 
 TEST_F(dt, report_errors)
 {
-	NEED_REPORT();
 	ASSERT_EQ(-EINVAL, dl_report(self->d, DT_BUF_IOVA, 4096, 4096,
 				     self->bmp));
 	ASSERT_EQ(0, dl_start1(self->d, 4096, DT_BUF_IOVA, 2 * MIB));
@@ -436,7 +449,6 @@ TEST_F(dt, exact_4k)
 	dl_range r[2];
 	int i;
 
-	NEED_REPORT();
 	ring_range(&self->p, &r[0]);
 	r[1] = (dl_range){ DT_BUF_IOVA, DT_BUF_SIZE };
 	ASSERT_EQ(0, dl_start(self->d, &pg, r, 2));
@@ -519,7 +531,6 @@ static void exact_at(struct __test_metadata *_metadata,
 
 TEST_F(dt, exact_64k_report_4k_and_2m)
 {
-	NEED_REPORT();
 	exact_at(_metadata, self, 64 * KIB, 4096);
 	exact_at(_metadata, self, 64 * KIB, 2 * MIB);
 	exact_at(_metadata, self, 64 * KIB, 64 * KIB);
@@ -527,7 +538,6 @@ TEST_F(dt, exact_64k_report_4k_and_2m)
 
 TEST_F(dt, exact_2m_report_4k_and_64k)
 {
-	NEED_REPORT();
 	exact_at(_metadata, self, 2 * MIB, 4096);
 	exact_at(_metadata, self, 2 * MIB, 64 * KIB);
 	exact_at(_metadata, self, 4096, 2 * MIB);
@@ -541,7 +551,6 @@ TEST_F(dt, exact_combined)
 	uint64_t pg = 4096;
 	int i;
 
-	NEED_REPORT();
 	/* 16 ranges of 64 KiB every 128 KiB, plus the ring */
 	ring_range(&self->p, &r[0]);
 	for (i = 0; i < 2 * DT_DEV_MAX; i++)
@@ -578,7 +587,6 @@ TEST_F(dt, exact_combined)
 
 TEST_F(dt, tracker_error)
 {
-	NEED_REPORT();
 	/* the completion ring is not tracked: its write fails the tracker */
 	ASSERT_EQ(0, dl_start1(self->d, 4096, DT_BUF_IOVA, DT_BUF_SIZE));
 	ASSERT_EQ(0, run1(&self->p, MVF_DESC_OP_FILL, 4096, 0, DT_BUF_IOVA,
@@ -609,12 +617,10 @@ TEST_F(dt, across_precopy_to_stop_copy)
 	ASSERT_SET_STATE(self->d, VFIO_DEVICE_STATE_STOP_COPY);
 	/* still tracking: a second START is refused */
 	ASSERT_EQ(-EINVAL, dl_start1(self->d, 4096, DT_BUF_IOVA, 4096));
-	if (self->can_report) {
-		ASSERT_EQ(0, dl_report(self->d, DT_BUF_IOVA, DT_BUF_SIZE,
-				       4096, self->bmp));
-		ASSERT_EQ(1, bits_set(self->bmp, DT_BUF_SIZE / 4096));
-		ASSERT_TRUE(bit(self->bmp, 5));
-	}
+	ASSERT_EQ(0, dl_report(self->d, DT_BUF_IOVA, DT_BUF_SIZE, 4096,
+			       self->bmp));
+	ASSERT_EQ(1, bits_set(self->bmp, DT_BUF_SIZE / 4096));
+	ASSERT_TRUE(bit(self->bmp, 5));
 	close(fd);
 	ASSERT_SET_STATE(self->d, VFIO_DEVICE_STATE_STOP);
 	ASSERT_SET_STATE(self->d, VFIO_DEVICE_STATE_RUNNING);
@@ -634,13 +640,11 @@ TEST_F(dt, reset_keeps_tracking)
 	ASSERT_EQ(0, mvf_dev_reset(self->d));
 	/* still tracking: a second START is refused */
 	ASSERT_EQ(-EINVAL, dl_start1(self->d, 4096, DT_BUF_IOVA, 4096));
-	if (self->can_report) {
-		/* the page written before the reset is still in the log */
-		ASSERT_EQ(0, dl_report(self->d, DT_BUF_IOVA, DT_BUF_SIZE,
-				       4096, self->bmp));
-		ASSERT_EQ(1, bits_set(self->bmp, DT_BUF_SIZE / 4096));
-		ASSERT_TRUE(bit(self->bmp, 9));
-	}
+	/* the page written before the reset is still in the log */
+	ASSERT_EQ(0, dl_report(self->d, DT_BUF_IOVA, DT_BUF_SIZE, 4096,
+			       self->bmp));
+	ASSERT_EQ(1, bits_set(self->bmp, DT_BUF_SIZE / 4096));
+	ASSERT_TRUE(bit(self->bmp, 9));
 	ASSERT_EQ(0, dl_stop(self->d));
 	ASSERT_EQ(0, dl_start1(self->d, 4096, DT_BUF_IOVA, DT_BUF_SIZE));
 }
@@ -651,9 +655,8 @@ TEST_F(dt, close_reopen_not_tracking)
 	mvf_pair_close(&self->p);
 	ASSERT_EQ(0, dt_open(&self->p, &self->buf, &self->src));
 	self->d = &self->p.dev[0];
-	if (self->can_report)
-		ASSERT_EQ(-EINVAL, dl_report(self->d, DT_BUF_IOVA, 4096, 4096,
-					     self->bmp));
+	ASSERT_EQ(-EINVAL, dl_report(self->d, DT_BUF_IOVA, 4096, 4096,
+				     self->bmp));
 	ASSERT_EQ(0, dl_start1(self->d, 4096, DT_BUF_IOVA, DT_BUF_SIZE));
 	ASSERT_EQ(0, dl_stop(self->d));
 }

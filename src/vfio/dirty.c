@@ -40,10 +40,13 @@
 #include <linux/moduleparam.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/vfio.h>
 
 #include "mvf_core.h"
+#include "mvf_vfio_test.h"
 #include "compat.h"
 #include "vfio_dev.h"
 
@@ -52,7 +55,8 @@
  * has only the iova_bitmap stubs, so its DMA_LOGGING_REPORT always fails
  * with -EOPNOTSUPP before reaching the driver.  DMA logging is then not
  * offered (PROBE answers -ENOTTY), unless this test knob asks for START
- * and STOP anyway.
+ * and STOP anyway, and the MVF_VFIO_TEST_DIRTY_REPORT ioctl
+ * (mvf_vfio_test.h) runs the driver's REPORT code into a plain bitmap.
  */
 static bool dirty_without_report;
 module_param(dirty_without_report, bool, 0644);
@@ -110,6 +114,9 @@ static int mvf_vfio_dirty_stop_locked(struct mvf_vfio_pci_device *mvdev)
  * VFIO_DEVICE_RESET) does not come here: the tracker logs IOVA space, not
  * VF state, and keeps running on the device, as mlx5 and pds keep theirs,
  * so a guest reboot during a migration does not lose the log.
+ *
+ * Context: process context, sleeps (DIRTY_STOP); caller holds
+ * @mvdev->state_mutex.
  */
 void mvf_vfio_dirty_close_locked(struct mvf_vfio_pci_device *mvdev)
 {
@@ -295,12 +302,17 @@ static int mvf_vfio_dirty_check_locked(struct mvf_vfio_pci_device *mvdev,
 	return 0;
 }
 
-static int mvf_vfio_log_read_and_clear(struct vfio_device *vdev,
-				       unsigned long iova,
-				       unsigned long length,
-				       struct iova_bitmap *dirty)
+/* Where REPORT puts a dirty run [@iova, @iova + @len): see below. */
+typedef void (*mvf_vfio_dirty_sink_fn)(void *ctx, u64 iova, u64 len);
+
+/*
+ * Read and clear [@iova, @iova + @length) of the log; hand each dirty run,
+ * clipped to the range, to @sink with no driver lock held.
+ */
+static int mvf_vfio_dirty_read(struct mvf_vfio_pci_device *mvdev,
+			       unsigned long iova, unsigned long length,
+			       mvf_vfio_dirty_sink_fn sink, void *ctx)
 {
-	struct mvf_vfio_pci_device *mvdev = mvf_vfio_from_vdev(vdev);
 	const struct mvf_vf_dirty_range *r;
 	unsigned long *bmp = NULL;
 	u64 start, end, cur, piece_end, mask, req_end, s, e;
@@ -375,7 +387,7 @@ static int mvf_vfio_log_read_and_clear(struct vfio_device *vdev,
 			s = max(cur + ((u64)rs << shift), (u64)iova);
 			e = min(cur + ((u64)re << shift), req_end);
 			if (s < e)
-				iova_bitmap_set(dirty, s, e - s);
+				sink(ctx, s, e - s);
 		}
 	}
 	ret = 0;
@@ -386,6 +398,20 @@ out_unlock:
 out_free:
 	bitmap_free(bmp);
 	return ret;
+}
+
+static void mvf_vfio_dirty_sink_iova_bitmap(void *ctx, u64 iova, u64 len)
+{
+	iova_bitmap_set(ctx, iova, len);
+}
+
+static int mvf_vfio_log_read_and_clear(struct vfio_device *vdev,
+				       unsigned long iova,
+				       unsigned long length,
+				       struct iova_bitmap *dirty)
+{
+	return mvf_vfio_dirty_read(mvf_vfio_from_vdev(vdev), iova, length,
+				   mvf_vfio_dirty_sink_iova_bitmap, dirty);
 }
 
 static const struct vfio_log_ops mvf_vfio_log_ops = {
@@ -399,6 +425,7 @@ static const struct vfio_log_ops mvf_vfio_log_ops = {
  * @failed: MVF_DIRTY_ERR_* of MVF_EVENT_TRACKER_ERROR, or
  *          MVF_VFIO_DIRTY_ERR_REPORT
  *
+ * Context: any.
  * Return: a static string.
  */
 const char *mvf_vfio_dirty_err_name(u32 failed)
@@ -417,12 +444,87 @@ const char *mvf_vfio_dirty_err_name(u32 failed)
 	}
 }
 
+/* The test REPORT's bitmap: bit i is [@iova + (i << @shift), ...). */
+struct mvf_vfio_test_bitmap {
+	unsigned long *bits;
+	u64 iova;
+	unsigned int shift;
+};
+
+static void mvf_vfio_dirty_sink_test(void *ctx, u64 iova, u64 len)
+{
+	struct mvf_vfio_test_bitmap *tb = ctx;
+	u64 first = (iova - tb->iova) >> tb->shift;
+	u64 last = (iova + len - 1 - tb->iova) >> tb->shift;
+
+	bitmap_set(tb->bits, first, last - first + 1);
+}
+
+/**
+ * mvf_vfio_dirty_test_ioctl - MVF_VFIO_TEST_DIRTY_REPORT (mvf_vfio_test.h)
+ * @mvdev: the VF, open
+ * @uarg: user pointer to a struct vfio_device_feature_dma_logging_report
+ *
+ * The driver's REPORT code with a kernel bitmap instead of the core's
+ * iova_bitmap, copied to the user's bitmap whole at the end (no driver
+ * lock held).  Only while DMA logging is offered through the
+ * dirty_without_report test parameter, i.e. on a kernel whose core
+ * cannot REPORT.
+ *
+ * Context: process context (the device fd's ioctl), sleeps; takes and
+ * releases state_mutex around each admin command, holds no driver lock
+ * while it touches user memory.
+ * Return: 0; -ENOTTY if not offered; -EFAULT for bad user memory; the
+ * core's REPORT checks: -EINVAL for a page size below 4 KiB or not a
+ * power of two, -EOVERFLOW for a wrapping range; -E2BIG for more than
+ * MVF_VFIO_TEST_REPORT_MAX_BITS bits; -ENOMEM; or a REPORT errno
+ * (Documentation/driver.rst).
+ */
+long mvf_vfio_dirty_test_ioctl(struct mvf_vfio_pci_device *mvdev,
+			       void __user *uarg)
+{
+	struct vfio_device_feature_dma_logging_report rep;
+	struct mvf_vfio_test_bitmap tb;
+	u64 end, nbits;
+	int ret;
+
+	if (!mvdev->dirty_test)
+		return -ENOTTY;
+	if (copy_from_user(&rep, uarg, sizeof(rep)))
+		return -EFAULT;
+	if (rep.page_size < SZ_4K || !is_power_of_2(rep.page_size))
+		return -EINVAL;
+	if (check_add_overflow(rep.iova, rep.length, &end) || end > ULONG_MAX)
+		return -EOVERFLOW;
+	tb.shift = ilog2(rep.page_size);
+	tb.iova = rep.iova;
+	nbits = DIV_ROUND_UP_ULL(rep.length, rep.page_size);
+	if (nbits > MVF_VFIO_TEST_REPORT_MAX_BITS)
+		return -E2BIG;
+	tb.bits = bitmap_zalloc(max_t(u64, nbits, 1), GFP_KERNEL_ACCOUNT);
+	if (!tb.bits)
+		return -ENOMEM;
+	ret = mvf_vfio_dirty_read(mvdev, rep.iova, rep.length,
+				  mvf_vfio_dirty_sink_test, &tb);
+	if (!ret && nbits) {
+		bitmap_to_arr64((u64 *)tb.bits, tb.bits, nbits);
+		if (copy_to_user(u64_to_user_ptr(rep.bitmap), tb.bits,
+				 DIV_ROUND_UP_ULL(nbits, 64) * sizeof(u64)))
+			ret = -EFAULT;
+	}
+	bitmap_free(tb.bits);
+	return ret;
+}
+
 /**
  * mvf_vfio_dirty_init - set up dirty tracking state (vfio_device_ops.init)
  * @mvdev: the VF; @mvdev->pf set
  *
  * Caches the PF's tracker limits.  Whether log_ops is offered is decided
  * at each open (mvf_vfio_dirty_open()).
+ *
+ * Context: process context; no lock needed (the device is not yet
+ * registered).
  */
 void mvf_vfio_dirty_init(struct mvf_vfio_pci_device *mvdev)
 {
@@ -437,15 +539,19 @@ void mvf_vfio_dirty_init(struct mvf_vfio_pci_device *mvdev)
  * dirty_max_ranges > 0) and the vfio core can REPORT
  * (CONFIG_IOMMUFD_DRIVER) or the dirty_without_report parameter is set.
  * Without log_ops the core answers every DMA_LOGGING feature with -ENOTTY.
+ *
+ * Context: process context, from open_device() (the vfio core holds the
+ * device set's lock; no ioctl runs on the device yet).
  */
 void mvf_vfio_dirty_open(struct mvf_vfio_pci_device *mvdev)
 {
 	struct vfio_device *vdev = &mvdev->core_device.vdev;
-	bool offer = mvdev->dirty_caps.max_ranges &&
-		     (IS_ENABLED(CONFIG_IOMMUFD_DRIVER) ||
-		      READ_ONCE(dirty_without_report));
+	bool core = IS_ENABLED(CONFIG_IOMMUFD_DRIVER);
+	bool test = !core && READ_ONCE(dirty_without_report);
+	bool offer = mvdev->dirty_caps.max_ranges && (core || test);
 
 	vdev->log_ops = offer ? &mvf_vfio_log_ops : NULL;
+	mvdev->dirty_test = offer && test;
 }
 
 /**
@@ -459,6 +565,9 @@ void mvf_vfio_dirty_open(struct mvf_vfio_pci_device *mvdev)
  * Called from the event callback with event_lock held: marks the tracker
  * failed (the next REPORT fails with -EIO) if tracking is on, and logs it
  * (ratelimited).  An event of a tracker already stopped is dropped.
+ *
+ * Context: the PF's event callback (process context, may not sleep for
+ * long); caller holds @mvdev->event_lock.
  */
 void mvf_vfio_dirty_event(struct mvf_vfio_pci_device *mvdev, u32 data)
 {

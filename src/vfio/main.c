@@ -15,6 +15,7 @@
 #include <linux/vfio_pci_core.h>
 
 #include "mvf_core.h"
+#include "mvf_vfio_test.h"
 #include "compat.h"
 #include "vfio_dev.h"
 
@@ -111,13 +112,23 @@ static int mvf_vfio_device_feature(struct vfio_device *vdev, u32 flags,
 }
 #endif
 
+/* vfio-pci-core's ioctls, plus the dirty tracking test hook. */
+static long mvf_vfio_ioctl(struct vfio_device *vdev, unsigned int cmd,
+			   unsigned long arg)
+{
+	if (cmd == MVF_VFIO_TEST_DIRTY_REPORT)
+		return mvf_vfio_dirty_test_ioctl(mvf_vfio_from_vdev(vdev),
+						 (void __user *)arg);
+	return vfio_pci_core_ioctl(vdev, cmd, arg);
+}
+
 static const struct vfio_device_ops mvf_vfio_pci_ops = {
 	.name = "mvf-vfio-pci",
 	.init = mvf_vfio_init_dev,
 	.release = mvf_vfio_release_dev,
 	.open_device = mvf_vfio_open_device,
 	.close_device = mvf_vfio_close_device,
-	.ioctl = vfio_pci_core_ioctl,
+	.ioctl = mvf_vfio_ioctl,
 #ifdef MVF_HAVE_GET_REGION_INFO_CAPS
 	.get_region_info_caps = vfio_pci_ioctl_get_region_info,
 #endif

@@ -98,6 +98,9 @@ struct mvf_vfio_dirty {
  * @dirty_caps: the PF's dirty tracker limits, cached at init
  * @dirty: DMA dirty tracking state; see struct mvf_vfio_dirty for which
  *         lock protects each field (state_mutex, event_lock)
+ * @dirty_test: DMA logging is offered through the dirty_without_report
+ *              test parameter (the core cannot REPORT): the test ioctl
+ *              MVF_VFIO_TEST_DIRTY_REPORT is answered; set at open
  * @reset_lock: protects @deferred_reset
  * @deferred_reset: a reset happened while @state_mutex was held; the next
  *                  mvf_vfio_state_mutex_unlock() disables the data_fds and
@@ -125,6 +128,7 @@ struct mvf_vfio_pci_device {
 	/* DMA dirty tracking (vfio_log_ops) */
 	struct mvf_dirty_caps dirty_caps;
 	struct mvf_vfio_dirty dirty;
+	bool dirty_test;
 
 	/* deferred_reset; taken in reset_done() */
 	spinlock_t reset_lock;
@@ -157,6 +161,8 @@ void mvf_vfio_dirty_init(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_dirty_open(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_dirty_close_locked(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_dirty_event(struct mvf_vfio_pci_device *mvdev, u32 data);
+long mvf_vfio_dirty_test_ioctl(struct mvf_vfio_pci_device *mvdev,
+			       void __user *uarg);
 const char *mvf_vfio_dirty_err_name(u32 failed);
 
 #ifndef MVF_HAVE_PRECOPY_INFO_V2
