@@ -8,13 +8,14 @@
  *
  * Memory (the VM has 64 MiB):
  *   image + tables       0x00100000  (expected results, devmem patterns)
- *   SQ, CQ               RING_BASE   one 4 KiB page each
+ *   SQ, CQ               RING_BASE   one 4 KiB page each, per VF
  *   source pages         SRC_BASE    NSRC pages, written by the CPU
  *   result slots         SLOT_BASE   NSLOT pages, written ONLY by the
  *                                    device (COPY, FILL, D2H); the CPU
  *                                    only reads them
- * Device memory: blocks 0..NBLK-1 of 4 KiB, each holding one repeated
- * 64-bit pattern that this program tracks.
+ * It drives every mvf VF it finds on bus 0 (up to MAX_VF), one batch on
+ * each in turn.  Device memory: blocks 0..NBLK-1 of 4 KiB per VF, each
+ * holding one repeated 64-bit pattern that this program tracks.
  *
  * Every descriptor's result is checked when it completes; "verify"
  * re-checks every result slot and every device memory block.  A result
@@ -227,8 +228,27 @@ static uint32_t crc_pattern(uint64_t pat, uint32_t len)
 
 /* ---- PCI, registers ---- */
 
-static volatile uint32_t *regs;
-static uint32_t pci_bdf;
+#define MAX_VF		2
+
+struct pending {
+	uint8_t op;
+	uint32_t slot;		/* slot to check, or ~0 */
+	uint32_t crc;		/* expected CRC32C result */
+};
+
+/* one VF this guest drives: its registers, rings and device memory */
+struct vf {
+	volatile uint32_t *regs;
+	uint32_t bdf;
+	struct mvf_desc *sq;
+	volatile struct mvf_cpl *cq;
+	uint32_t tail;		/* descriptors submitted */
+	struct pending pend[RING_ENTRIES];
+	uint64_t blk[NBLK];	/* pattern of each devmem block */
+};
+static struct vf vfs[MAX_VF];
+static uint32_t nvf;
+static struct vf *cur;		/* the VF rd(), wr() and the ring use */
 
 static uint32_t pci_read(uint32_t bdf, uint32_t off)
 {
@@ -244,12 +264,12 @@ static void pci_write(uint32_t bdf, uint32_t off, uint32_t v)
 
 static uint32_t rd(uint32_t off)
 {
-	return regs[off / 4];
+	return cur->regs[off / 4];
 }
 
 static void wr(uint32_t off, uint32_t v)
 {
-	regs[off / 4] = v;
+	cur->regs[off / 4] = v;
 }
 
 static void wr64(uint32_t off, uint64_t v)
@@ -258,48 +278,45 @@ static void wr64(uint32_t off, uint64_t v)
 	wr(off + 4, (uint32_t)(v >> 32));
 }
 
-static void find_vf(void)
+/* every mvf VF on bus 0 (up to MAX_VF), in slot order */
+static void find_vfs(void)
 {
 	uint32_t dev, id, bar;
 
-	for (dev = 0; dev < 32; dev++) {
+	for (dev = 0; dev < 32 && nvf < MAX_VF; dev++) {
 		id = pci_read(dev << 3, 0);
-		if ((id & 0xffff) == MVF_PCI_VENDOR_ID &&
-		    (id >> 16) == MVF_PCI_DEVICE_VF)
-			break;
+		if ((id & 0xffff) != MVF_PCI_VENDOR_ID ||
+		    (id >> 16) != MVF_PCI_DEVICE_VF)
+			continue;
+		cur = &vfs[nvf];
+		cur->bdf = dev << 3;
+		bar = pci_read(cur->bdf, 0x10) & ~0xfu;
+		if (!bar)
+			fail("BAR0 not assigned", cur->bdf, 0);
+		/* Memory Space + Bus Master */
+		pci_write(cur->bdf, 0x04,
+			  (pci_read(cur->bdf, 0x04) & 0xffff) | 0x6);
+		cur->regs = (volatile uint32_t *)(uintptr_t)bar;
+		if (rd(MVF_REG_ID) != MVF_ID_VF)
+			fail("BAR0 ID", rd(MVF_REG_ID), MVF_ID_VF);
+		/* this VF's rings: SQ page, CQ page */
+		cur->sq = (struct mvf_desc *)(RING_BASE + nvf * 2 * PAGE);
+		cur->cq = (volatile struct mvf_cpl *)(RING_BASE +
+						      (nvf * 2 + 1) * PAGE);
+		nvf++;
 	}
-	if (dev == 32)
+	if (!nvf)
 		fail("no mvf VF on bus 0", 0, 0);
-	pci_bdf = dev << 3;
-	bar = pci_read(pci_bdf, 0x10) & ~0xfu;
-	if (!bar)
-		fail("BAR0 not assigned", pci_bdf, 0);
-	/* Memory Space + Bus Master */
-	pci_write(pci_bdf, 0x04, (pci_read(pci_bdf, 0x04) & 0xffff) | 0x6);
-	regs = (volatile uint32_t *)(uintptr_t)bar;
-	if (rd(MVF_REG_ID) != MVF_ID_VF)
-		fail("BAR0 ID", rd(MVF_REG_ID), MVF_ID_VF);
 }
 
 /* ---- ring ---- */
 
-static struct mvf_desc *const sq = (struct mvf_desc *)RING_BASE;
-static volatile struct mvf_cpl *const cq =
-	(volatile struct mvf_cpl *)(RING_BASE + PAGE);
-static uint32_t tail;		/* descriptors submitted */
 
 /* what a slot or a devmem block must hold */
 static uint64_t slot_pat[NSLOT];
 static uint8_t slot_used[NSLOT];
-static uint64_t blk_pat[NBLK];
 static uint64_t src_pat[NSRC];
 
-struct pending {
-	uint8_t op;
-	uint32_t slot;		/* slot to check, or ~0 */
-	uint32_t crc;		/* expected CRC32C result */
-};
-static struct pending pend[RING_ENTRIES];
 
 static uint64_t slot_addr(uint32_t s)
 {
@@ -338,12 +355,12 @@ static void ring_init(void)
 
 	wr(MVF_REG_CTRL, 0);	/* resets the ring */
 	for (i = 0; i < RING_ENTRIES; i++)
-		cq[i].phase = 0;
-	wr64(MVF_VF_REG_SQ_LO, RING_BASE);
-	wr64(MVF_VF_REG_CQ_LO, RING_BASE + PAGE);
+		cur->cq[i].phase = 0;
+	wr64(MVF_VF_REG_SQ_LO, (uintptr_t)cur->sq);
+	wr64(MVF_VF_REG_CQ_LO, (uintptr_t)cur->cq);
 	wr(MVF_VF_REG_RING_SIZE, RING_ENTRIES);
 	wr(MVF_REG_CTRL, MVF_VF_CTRL_ENABLE);
-	tail = 0;
+	cur->tail = 0;
 	if (rd(MVF_VF_REG_SQ_HEAD) != 0)
 		fail("SQ_HEAD after ring reset", rd(MVF_VF_REG_SQ_HEAD), 0);
 }
@@ -352,16 +369,16 @@ static struct mvf_desc *desc_next(uint8_t op, uint32_t len, uint64_t src,
 				  uint64_t dst, uint64_t pattern,
 				  uint32_t slot, uint32_t crc)
 {
-	struct mvf_desc *d = &sq[tail & (RING_ENTRIES - 1)];
-	struct pending *p = &pend[tail & (RING_ENTRIES - 1)];
+	struct mvf_desc *d = &cur->sq[cur->tail & (RING_ENTRIES - 1)];
+	struct pending *p = &cur->pend[cur->tail & (RING_ENTRIES - 1)];
 
 	*d = (struct mvf_desc){ .opcode = op, .len = len, .src = src,
 				.dst = dst, .pattern = pattern,
-				.cookie = tail };
+				.cookie = cur->tail };
 	p->op = op;
 	p->slot = slot;
 	p->crc = crc;
-	tail++;
+	cur->tail++;
 	return d;
 }
 
@@ -373,9 +390,9 @@ static void ring_run(uint32_t first)
 	struct pending *p;
 
 	barrier();
-	wr(MVF_VF_REG_SQ_TAIL, tail);
-	for (i = first; i != tail; i++) {
-		c = &cq[i & (RING_ENTRIES - 1)];
+	wr(MVF_VF_REG_SQ_TAIL, cur->tail);
+	for (i = first; i != cur->tail; i++) {
+		c = &cur->cq[i & (RING_ENTRIES - 1)];
 		spins = 0;
 		while ((c->phase & 1) != (((i / RING_ENTRIES) & 1) ^ 1)) {
 			if (++spins == 50000000u)
@@ -384,7 +401,7 @@ static void ring_run(uint32_t first)
 			__asm__ volatile("pause");
 		}
 		barrier();
-		p = &pend[i & (RING_ENTRIES - 1)];
+		p = &cur->pend[i & (RING_ENTRIES - 1)];
 		if (c->cookie != i)
 			fail("completion cookie (lost or repeated op)",
 			     c->cookie, i);
@@ -394,21 +411,21 @@ static void ring_run(uint32_t first)
 			fail("crc32c result", c->result, p->crc);
 		ops_done++;
 	}
-	for (i = first; i != tail; i++) {
-		p = &pend[i & (RING_ENTRIES - 1)];
+	for (i = first; i != cur->tail; i++) {
+		p = &cur->pend[i & (RING_ENTRIES - 1)];
 		if (p->slot != ~0u &&
 		    !page_is(slot_addr(p->slot), slot_pat[p->slot], 8))
 			fail("result slot content after op, slot",
 			     p->slot, slot_pat[p->slot]);
 	}
-	if (rd(MVF_VF_REG_SQ_HEAD) != tail)
-		fail("SQ_HEAD", rd(MVF_VF_REG_SQ_HEAD), tail);
+	if (rd(MVF_VF_REG_SQ_HEAD) != cur->tail)
+		fail("SQ_HEAD", rd(MVF_VF_REG_SQ_HEAD), cur->tail);
 }
 
 /* one batch of random operations */
 static void batch(void)
 {
-	uint32_t n, first = tail, s, b, k;
+	uint32_t n, first = cur->tail, s, b, k;
 	uint64_t pat;
 
 	for (n = 0; n < BATCH; n++) {
@@ -419,7 +436,7 @@ static void batch(void)
 		case 0:
 		case 1:	/* devmem -> host: the page the CPU only reads */
 		case 2:
-			slot_pat[s] = blk_pat[b];
+			slot_pat[s] = cur->blk[b];
 			slot_used[s] = 1;
 			desc_next(MVF_DESC_OP_D2H, PAGE, (uint64_t)b * PAGE,
 				  slot_addr(s), 0, s, 0);
@@ -438,13 +455,13 @@ static void batch(void)
 				  s, 0);
 			break;
 		case 5:	/* host -> devmem */
-			blk_pat[b] = src_pat[k];
+			cur->blk[b] = src_pat[k];
 			desc_next(MVF_DESC_OP_H2D, PAGE, src_addr(k),
 				  (uint64_t)b * PAGE, 0, ~0u, 0);
 			break;
 		case 6:	/* devmem fill */
 			pat = rnd64();
-			blk_pat[b] = pat;
+			cur->blk[b] = pat;
 			desc_next(MVF_DESC_OP_DFILL, PAGE, 0, (uint64_t)b * PAGE,
 				  pat, ~0u, 0);
 			break;
@@ -453,7 +470,7 @@ static void batch(void)
 
 			d = desc_next(MVF_DESC_OP_CRC32C, CRC_LEN,
 				      (uint64_t)b * PAGE, 0, 0, ~0u,
-				      crc_pattern(blk_pat[b], CRC_LEN));
+				      crc_pattern(cur->blk[b], CRC_LEN));
 			d->flags = MVF_DESC_F_SRC_DEVMEM;
 			break;
 		}
@@ -467,9 +484,10 @@ static void batch(void)
 }
 
 /* re-check everything: all result slots, every devmem block, counters */
+/* re-check everything: all result slots, every devmem block, counters */
 static void verify_all(const char *why)
 {
-	uint32_t s, b, first, used = 0;
+	uint32_t s, b, n, first, used = 0, active[MAX_VF];
 
 	for (s = 0; s < NSLOT; s++) {
 		if (!slot_used[s])
@@ -479,50 +497,68 @@ static void verify_all(const char *why)
 			fail("stale result page (missed dirty page?), slot",
 			     s, slot_pat[s]);
 	}
-	for (b = 0; b < NBLK; b += BATCH) {
-		struct mvf_desc *d;
-		uint32_t j;
+	for (n = 0; n < nvf; n++) {
+		cur = &vfs[n];
+		for (b = 0; b < NBLK; b += BATCH) {
+			struct mvf_desc *d;
+			uint32_t j;
 
-		first = tail;
-		for (j = b; j < b + BATCH && j < NBLK; j++) {
-			d = desc_next(MVF_DESC_OP_CRC32C, CRC_LEN,
-				      (uint64_t)j * PAGE, 0, 0, ~0u,
-				      crc_pattern(blk_pat[j], CRC_LEN));
-			d->flags = MVF_DESC_F_SRC_DEVMEM;
+			first = cur->tail;
+			for (j = b; j < b + BATCH && j < NBLK; j++) {
+				d = desc_next(MVF_DESC_OP_CRC32C, CRC_LEN,
+					      (uint64_t)j * PAGE, 0, 0, ~0u,
+					      crc_pattern(cur->blk[j],
+							  CRC_LEN));
+				d->flags = MVF_DESC_F_SRC_DEVMEM;
+			}
+			ring_run(first);
 		}
-		ring_run(first);
+		if (rd(MVF_VF_REG_CNT_ERR) != 0)
+			fail("CNT_ERR", rd(MVF_VF_REG_CNT_ERR), n);
+		if (rd(MVF_VF_REG_CNT_DESC_LO) != cur->tail)
+			fail("CNT_DESC (lost or repeated op)",
+			     rd(MVF_VF_REG_CNT_DESC_LO), cur->tail);
+		if (rd(MVF_VF_REG_SCRATCH0) != 0x6d766633u + n)
+			fail("SCRATCH0", rd(MVF_VF_REG_SCRATCH0),
+			     0x6d766633u + n);
+		active[n] = rd(MVF_VF_REG_DEVMEM_ACTIVE);
+		if (active[n] != active[0])
+			fail("DEVMEM_ACTIVE differs between VFs", active[n],
+			     active[0]);
 	}
-	if (rd(MVF_VF_REG_CNT_ERR) != 0)
-		fail("CNT_ERR", rd(MVF_VF_REG_CNT_ERR), 0);
-	if (rd(MVF_VF_REG_CNT_DESC_LO) != tail)
-		fail("CNT_DESC (lost or repeated op)",
-		     rd(MVF_VF_REG_CNT_DESC_LO), tail);
-	if (rd(MVF_VF_REG_SCRATCH0) != 0x6d766633u)
-		fail("SCRATCH0", rd(MVF_VF_REG_SCRATCH0), 0x6d766633u);
+	cur = &vfs[0];
 	puts_("mvf-l3: verify ok (");
 	puts_(why);
 	puts_(") ops ");
 	putu(ops_done);
 	puts_(" seq ");
-	putu(tail);
+	putu(cur->tail);
 	puts_(" slots ");
 	putu(used);
 	puts_(" blocks ");
 	putu(NBLK);
+	puts_(" vfs ");
+	putu(nvf);
 	puts_(" active ");
 	putu(rd(MVF_VF_REG_DEVMEM_ACTIVE));
 	puts_("\n");
 }
 
+/* DEVMEM_ACTIVE of every VF (between batches: the rings are idle) */
 static void set_active(uint32_t mib)
 {
-	uint32_t got;
+	uint32_t n, got = 0, ok = 1;
 
-	wr(MVF_VF_REG_DEVMEM_ACTIVE, mib);
-	got = rd(MVF_VF_REG_DEVMEM_ACTIVE);
+	for (n = 0; n < nvf; n++) {
+		cur = &vfs[n];
+		wr(MVF_VF_REG_DEVMEM_ACTIVE, mib);
+		got = rd(MVF_VF_REG_DEVMEM_ACTIVE);
+		if (got != mib)
+			ok = 0;
+	}
 	puts_("mvf-l3: devmem-active ");
 	putu(got);
-	puts_(got == mib ? " ok\n" : " ignored\n");
+	puts_(ok ? " ok\n" : " ignored\n");
 }
 
 /* COM1 input: one command a line */
@@ -574,15 +610,13 @@ static void poll_input(void)
 	}
 }
 
-void l3_main(void);
-void l3_main(void)
+/* reset the ring, set DEVMEM_ACTIVE, give every devmem block a pattern */
+static void vf_init(uint32_t n)
 {
-	uint32_t i, first, last_report = 0;
+	uint32_t i, j, first;
 	uint64_t devmem;
 
-	serial_init();
-	crc_init();
-	find_vf();
+	cur = &vfs[n];
 	ring_init();
 	devmem = rd(MVF_VF_REG_DEVMEM_LO) |
 		 ((uint64_t)rd(MVF_VF_REG_DEVMEM_HI) << 32);
@@ -592,32 +626,49 @@ void l3_main(void)
 	if (rd(MVF_VF_REG_DEVMEM_ACTIVE) != DEF_ACTIVE_MIB)
 		fail("DEVMEM_ACTIVE", rd(MVF_VF_REG_DEVMEM_ACTIVE),
 		     DEF_ACTIVE_MIB);
-	wr(MVF_VF_REG_SCRATCH0, 0x6d766633u);
-	for (i = 0; i < NSRC; i++) {
-		src_pat[i] = rnd64();
-		fill_page(src_addr(i), src_pat[i]);
-	}
+	wr(MVF_VF_REG_SCRATCH0, 0x6d766633u + n);
 	for (i = 0; i < NBLK; i += BATCH) {
-		uint32_t j;
-
-		first = tail;
+		first = cur->tail;
 		for (j = i; j < i + BATCH; j++) {
-			blk_pat[j] = rnd64();
+			cur->blk[j] = rnd64();
 			desc_next(MVF_DESC_OP_DFILL, PAGE, 0, (uint64_t)j * PAGE,
-				  blk_pat[j], ~0u, 0);
+				  cur->blk[j], ~0u, 0);
 		}
 		ring_run(first);
 	}
-	puts_("mvf-l3: ready vf ");
-	putx(pci_bdf);
+	puts_("mvf-l3: vf ");
+	putu(n);
+	puts_(" at ");
+	putx(cur->bdf);
 	puts_(" bar0 ");
-	putx((uintptr_t)regs);
+	putx((uintptr_t)cur->regs);
 	puts_(" devmem ");
 	putu((uint32_t)(devmem >> 20));
 	puts_(" MiB active ");
 	putu(DEF_ACTIVE_MIB);
 	puts_("\n");
+}
+
+void l3_main(void);
+void l3_main(void)
+{
+	uint32_t i, n = 0, last_report = 0;
+
+	serial_init();
+	crc_init();
+	find_vfs();
+	for (i = 0; i < NSRC; i++) {
+		src_pat[i] = rnd64();
+		fill_page(src_addr(i), src_pat[i]);
+	}
+	for (i = 0; i < nvf; i++)
+		vf_init(i);
+	puts_("mvf-l3: ready vfs ");
+	putu(nvf);
+	puts_("\n");
 	for (;;) {
+		cur = &vfs[n];
+		n = (n + 1) % nvf;
 		batch();
 		poll_input();
 		if (ops_done - last_report >= REPORT_EVERY) {
