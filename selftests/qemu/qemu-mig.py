@@ -431,16 +431,18 @@ def case_two_vfs(c):
 
 
 def case_pingpong(c):
-    """A->B->A->B: each side's VF is reused after its QEMU quit."""
+    """A->B->A three times (six hops): each VF is reused after its QEMU
+    quit, and the guest is re-checked after every hop."""
     v = c.h.vfs
     src, dst = c.start_pair([v[0]], [v[1]])
     side = [[v[0]], [v[1]]]
     infos = []
-    for i in range(3):
+    hops = 6
+    for i in range(hops):
         info = c.expect_completed("hop %d" % (i + 1), src, dst)
         infos.append(info)
         c.guest_alive(dst, "after hop %d" % (i + 1))
-        if i == 2:
+        if i == hops - 1:
             break
         src.cmd("quit")
         src.wait_exit(30)
