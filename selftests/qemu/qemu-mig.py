@@ -587,9 +587,10 @@ def main():
                     help="the default case only, with a readable report")
     ap.add_argument("--dev-opts", default=None)
     ap.add_argument("--downtime-limit", type=int, default=None)
-    ap.add_argument("--timeout", type=int, default=600,
+    ap.add_argument("--timeout", type=int, default=300,
                     help="hard limit per case, seconds")
-    ap.add_argument("--mig-timeout", type=int, default=400)
+    ap.add_argument("--mig-timeout", type=int, default=240,
+                    help="limit for one migration to end, seconds")
     ap.add_argument("--l3", default=os.path.join(
         here, "..", "..", "tools", "l3guest", "mvf-l3.elf"))
     a = ap.parse_args()
@@ -621,6 +622,9 @@ def main():
             log("case %s needs %d VFs, %d given: not run" %
                 (c[0], c[2], len(h.vfs)))
     signal.signal(signal.SIGALRM, on_alarm)
+    # killed from outside (guest-run.sh's timeout): unwind, so that the
+    # current case's finally kills its QEMUs
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     log("QEMU: %s" % subprocess.run([QEMU, "--version"],
                                     capture_output=True,
                                     text=True).stdout.splitlines()[0])
