@@ -66,6 +66,17 @@ enum mvf_aq_opcode {
  * posts MVF_EVENT_TRACKER_ERROR (data: MVF_DIRTY_ERR_*) once; every later
  * DIRTY_REPORT fails with TRACKER_ERR until DIRTY_STOP.  The write itself
  * still happens.
+ *
+ * Clarifications (details: Documentation/device.rst, "DMA dirty
+ * tracking"): DIRTY_START's @buf_len is a multiple of 16, 16 to
+ * 16 * dirty_max_ranges (else BAD_PARAM); a range may not end past
+ * 2^64 - 1.  DIRTY_REPORT checks TRACKER_ERR right after NO_SESSION,
+ * before its parameters; the range may span adjacent tracked ranges but
+ * no gap; @buf_len is at most mvf_identify.max_chunk; the device writes
+ * exactly the bitmap's words (bytes after them are untouched) and clears
+ * the pages only once the bitmap is in the buffer, so a DMA_ERR loses no
+ * dirty page.  A PF reset (CTRL.RESET, PF FLR) stops every tracker as
+ * DIRTY_STOP would; a VF FLR leaves the VF's tracker running.
  */
 #define MVF_DIRTY_ERR_RANGE	1	/* write outside every tracked range */
 #define MVF_DIRTY_ERR_NOMEM	2	/* tracker out of memory */

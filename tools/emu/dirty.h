@@ -6,17 +6,22 @@
  *
  * One bit per tracking page of IOVA space in each tracked range.  A
  * range's bitmap is cut into fixed blocks of DIRTY_BLOCK_PAGES pages
- * (4 KiB of bitmap: 128 MiB of IOVA at 4 KiB pages, 64 GiB at 2 MiB); a
- * block is allocated the first time one of its pages gets dirty, so a
- * sparse range (a 64-bit PCI hole of tens of GiB) costs only its block
- * directory (8 bytes per block) until the device writes there.  Directory
- * and blocks count against the tracker's memory budget; a write that
- * needs a new block beyond it fails the tracker (MVF_DIRTY_ERR_NOMEM).
- * Blocks are kept until the tracker is freed.
+ * (4 KiB of bitmap: 128 MiB of IOVA at 4 KiB pages, 64 GiB at 2 MiB),
+ * aligned to absolute page numbers; a block is allocated the first time
+ * one of its pages gets dirty, so a sparse range (a 64-bit PCI hole of
+ * tens of GiB) costs only its block directory (8 bytes per block) until
+ * the device writes there.  Directory and blocks count against the
+ * tracker's memory budget; a write that needs a new block beyond it fails
+ * the tracker (MVF_DIRTY_ERR_NOMEM).  Blocks are kept until the tracker
+ * is freed.
  *
- * Reports are produced word by word: allocated blocks are copied and
- * cleared 64 pages at a time, unallocated ones are zero-filled, never
- * page by page.
+ * Each block counts its set bits.  Reports are produced 64 pages at a
+ * time, straight into the host buffer: dirty blocks are copied (a memcpy
+ * when the report starts at a 64-page aligned IOVA, two-word shifts
+ * otherwise), clean or unallocated ones zero-filled; never page by page.
+ * A block a report covers whole is not cleared but detached and reused
+ * (zeroed) by the next write that needs a block; partly covered blocks
+ * are cleared word by word.
  */
 #ifndef EMU_DIRTY_H
 #define EMU_DIRTY_H
@@ -34,7 +39,7 @@
 #define DIRTY_PGSIZES \
 	((uint32_t)(((1ull << (DIRTY_SHIFT_MAX + 1)) - 1) & ~((1ull << DIRTY_SHIFT_MIN) - 1)))
 #define DIRTY_BLOCK_PAGES	(1u << 15)	/* pages per bitmap block */
-#define DIRTY_BLOCK_BYTES	(DIRTY_BLOCK_PAGES / 8)
+#define DIRTY_BLOCK_BYTES	(DIRTY_BLOCK_PAGES / 8 + 8)	/* with its count */
 #define DIRTY_BUDGET_DEFAULT	(64ull << 20)	/* bytes per tracker */
 #define DIRTY_BUDGET_KIB_MAX	(16u << 20)	/* --dirty-budget-kib: 16 GiB */
 
@@ -90,16 +95,29 @@ bool dirty_covers(const struct dirty *t, uint64_t iova, uint64_t len);
 uint64_t dirty_report_words(const struct dirty *t, uint64_t len);
 
 /*
- * Report and clear [@iova, @iova + @len) (dirty_covers() must hold) into
- * @bm, dirty_report_words() little-endian words, bit i = the page at
- * @iova + (i << shift); unused bits of the last word are 0.  Returns the
- * number of dirty pages reported.
+ * Report and clear [@iova, @iova + @len) (dirty_covers() must hold) in
+ * two steps, so that a bitmap that never reached the host loses nothing:
+ * dirty_report_fill() produces the bitmap -- dirty_report_words()
+ * little-endian words, bit i = the page at @iova + (i << shift), unused
+ * bits of the last word 0 -- in consecutive pieces of any size, touching
+ * only memory (it may run as a dma_access() accessor); then
+ * dirty_report_commit() clears what was reported and returns the number
+ * of dirty pages.  Nothing may log into the tracker in between.
  */
+struct dirty_report {
+	const struct dirty *t;
+	uint64_t iova, end;	/* pages not yet produced */
+	uint8_t part[8];	/* a word split across two pieces */
+	unsigned int part_len, part_off;
+};
+
+void dirty_report_begin(struct dirty_report *r, const struct dirty *t,
+			uint64_t iova, uint64_t len);
+void dirty_report_fill(struct dirty_report *r, uint8_t *dst, size_t n);
+uint64_t dirty_report_commit(struct dirty *t, uint64_t iova, uint64_t len);
+
+/* All three steps into @bm; returns the number of dirty pages. */
 uint64_t dirty_report(struct dirty *t, uint64_t iova, uint64_t len,
 		      uint64_t *bm);
-
-/* Undo a report whose bitmap never reached the host: set @bm's bits again. */
-void dirty_unreport(struct dirty *t, uint64_t iova, uint64_t len,
-		    const uint64_t *bm);
 
 #endif

@@ -142,18 +142,25 @@ static uint8_t dirty_start_cmd(struct pf *pf, struct vf *vf, uint32_t shift,
 	return (uint8_t)st;
 }
 
+/* dma_access() accessor: the bitmap goes straight into the host buffer. */
+static void report_chunk(void *ctx, uint8_t *p, size_t n, uint64_t done)
+{
+	(void)done;	/* chunks come in order */
+	dirty_report_fill(ctx, p, n);
+}
+
 /*
- * Report into pf->chunk, then write it out; the bits of a bitmap that
- * could not be written go back into the tracker (no dirty page is lost).
+ * The bitmap is written first and the tracker cleared only once it is
+ * in the host buffer, so an unwritable buffer loses no dirty page.
  */
 static uint8_t dirty_report_cmd(struct pf *pf, struct vf *vf,
 				const struct mvf_aq_cmd *cmd,
 				struct mvf_aq_cpl *cpl)
 {
-	uint64_t iova = le64toh(cmd->arg1), len = le64toh(cmd->arg2);
-	uint64_t buf = le64toh(cmd->buf_addr), count, need;
+	uint64_t iova = le64toh(cmd->arg1), len = le64toh(cmd->arg2), need;
 	uint32_t buf_len = le32toh(cmd->buf_len);
 	struct dirty *t = vf->tracker;
+	struct dirty_report rep;
 
 	if (!t)
 		return MVF_AQ_STS_NO_SESSION;
@@ -166,14 +173,11 @@ static uint8_t dirty_report_cmd(struct pf *pf, struct vf *vf,
 	need = dirty_report_words(t, len) * sizeof(uint64_t);
 	if (buf_len < need || buf_len > PF_MAX_CHUNK)
 		return MVF_AQ_STS_BAD_PARAM;
-	if (dma_check(pf->dma, buf, need, DMA_PROT_WRITE))
+	dirty_report_begin(&rep, t, iova, len);
+	if (dma_access(pf->dma, le64toh(cmd->buf_addr), need, DMA_PROT_WRITE,
+		       report_chunk, &rep))
 		return MVF_AQ_STS_DMA_ERR;
-	count = dirty_report(t, iova, len, (uint64_t *)pf->chunk);
-	if (dma_write(pf->dma, buf, pf->chunk, need)) {
-		dirty_unreport(t, iova, len, (const uint64_t *)pf->chunk);
-		return MVF_AQ_STS_DMA_ERR;
-	}
-	cpl->result0 = htole32((uint32_t)count);
+	cpl->result0 = htole32((uint32_t)dirty_report_commit(t, iova, len));
 	return MVF_AQ_STS_OK;
 }
 

@@ -46,10 +46,10 @@ static void vf_dma_written(void *ctx, uint64_t iova, uint64_t len)
 	err = dirty_log(vf->tracker, iova, len, vf->log_src);
 	if (!err)
 		return;
-	emu_err("%s: dirty tracker failed (%s) at DMA write of %llu bytes at IOVA 0x%llx; DIRTY_REPORT fails until DIRTY_STOP",
-		vf->name, err == MVF_DIRTY_ERR_RANGE ? "write outside every tracked range" :
-		"out of tracker memory, ENOMEM", (unsigned long long)len,
-		(unsigned long long)iova);
+	emu_err("%s: dirty tracker failed at a DMA write of %llu bytes at IOVA 0x%llx: %s; DIRTY_REPORT fails until DIRTY_STOP",
+		vf->name, (unsigned long long)len, (unsigned long long)iova,
+		err == MVF_DIRTY_ERR_RANGE ? "outside every tracked range" :
+		"tracker memory budget exhausted (--dirty-budget-kib): Cannot allocate memory (ENOMEM)");
 	if (vf->event)
 		vf->event(vf->event_ctx, MVF_EVENT_TRACKER_ERROR, (uint16_t)vf->index, err);
 }

@@ -9,6 +9,8 @@
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../dirty.h"
 #include "fixture.h"
@@ -22,6 +24,7 @@
 #define BM		fx_iova(BM_OFF)
 #define RAM_LO		fx_iova(0)
 #define DATA		FX_VF_DATA(0)
+#define HIOVA		0x80000000ull	/* a backing file the client shrinks */
 
 /* DIRTY_START on @vf with @n ranges (written at RANGES), buf_len n * 16. */
 static int start(struct fx *f, uint16_t vf, uint32_t shift,
@@ -468,6 +471,30 @@ static int dirty_report_spans_adjacent_ranges(void)
 	return 0;
 }
 
+/* The last pages below 2^64 are trackable (blocks on absolute pages). */
+static int dirty_top_of_iova_space(void)
+{
+	uint64_t top = ~0ull - 2 * MIB + 1;	/* the last 2 MiB */
+	struct dirty_range r = { top, 2 * MIB - 4096 };
+	struct mvf_desc d;
+	uint32_t count;
+	struct fx f;
+
+	TRY(fx_init(&f, 1 << 20, false));
+	fx_ring_setup(&f, 0, 16, 0);
+	CHECK_EQ(dma_map(&f.dev.vf_fns[0].dma, top, 2 * MIB - 4096,
+			 DMA_PROT_READ | DMA_PROT_WRITE, f.memfd, 0), 0);
+	CHECK_EQ(start(&f, 0, 12, (struct dirty_range[]){ { RAM_LO, FX_RAM_SIZE }, r }, 2), 0);
+	d = fx_desc(MVF_DESC_OP_FILL, 0, 8192, 0, top + 2 * MIB - 3 * 4096, 1, 0);
+	CHECK_EQ(fx_run_desc(&f, 0, &d), 0);
+	CHECK_EQ(report(&f, 0, 12, top, 2 * MIB - 4096, &count), 0);
+	CHECK_EQ(count, 2);
+	CHECK(bm_bit(&f, 509) && bm_bit(&f, 510) && !bm_bit(&f, 508));
+	CHECK_EQ(report(&f, 0, 12, top + 2 * MIB - 8192, 8192, NULL), MVF_AQ_STS_BAD_PARAM);
+	fx_fini(&f);
+	return 0;
+}
+
 /* A write outside every range: written anyway, event once, TRACKER_ERR
  * until STOP, a new START works again. */
 static int dirty_outside_range_fails_tracker(void)
@@ -523,7 +550,10 @@ static int dirty_budget_exhausted(void)
 	CHECK_EQ(fx_run_desc(&f, 0, &d), 0);
 	CHECK_EQ(dirty_mem(f.dev.vfs[0].tracker), 256 + DIRTY_BLOCK_BYTES);
 	CHECK(fx_no_event(&f));
+	/* A block a report took is reused, not allocated again. */
 	TRY(report(&f, 0, 12, 0, 4 * GIB, NULL));
+	CHECK_EQ(fx_run_desc(&f, 0, &d), 0);
+	CHECK_EQ(dirty_mem(f.dev.vfs[0].tracker), 256 + DIRTY_BLOCK_BYTES);
 	/* A VF write at 3 GiB needs a second block: map a page there. */
 	CHECK_EQ(dma_map(&f.dev.vf_fns[0].dma, 3 * GIB, 4096, DMA_PROT_READ | DMA_PROT_WRITE,
 			 f.memfd, FX_RAM_SIZE - 4096), 0);
@@ -560,38 +590,48 @@ static int dirty_sparse_range_is_cheap(void)
 	return 0;
 }
 
-/* A bitmap that cannot be written loses no dirty bit. */
-static int dirty_report_dma_err_keeps_bits(void)
+/*
+ * A bitmap that cannot be written loses no dirty bit, also when the
+ * write faults part way (the client shrank the backing file); a VF write
+ * that faults part way may have stored bytes, so it is logged.
+ */
+static int dirty_dma_faults_lose_nothing(void)
 {
-	struct model m;
+	struct dirty_range r[2] = { { RAM_LO, FX_RAM_SIZE }, { HIOVA, MIB } };
+	uint32_t rw = DMA_PROT_READ | DMA_PROT_WRITE;
+	struct model m, h;
+	struct mvf_desc d;
 	struct fx f;
+	int fd;
 
 	TRY(fx_init(&f, 1 << 20, false));
 	fx_ring_setup(&f, 0, 16, 0);
 	TRY(model_init(&m, 12, RAM_LO, FX_RAM_SIZE));
-	CHECK_EQ(start1(&f, 0, 12, RAM_LO, FX_RAM_SIZE), 0);
+	TRY(model_init(&h, 12, HIOVA, MIB));
+	fd = memfd_create("hostile", MFD_CLOEXEC);
+	CHECK(fd >= 0 && ftruncate(fd, MIB) == 0);
+	CHECK_EQ(dma_map(&f.dev.pf_fn.dma, HIOVA, MIB, rw, fd, 0), 0);
+	CHECK_EQ(dma_map(&f.dev.vf_fns[0].dma, HIOVA, MIB, rw, fd, 0), 0);
+	CHECK_EQ(start(&f, 0, 12, r, 2), 0);
 	CHECK_EQ(run_logged(&f, &m, fx_desc(MVF_DESC_OP_FILL, 0, 99999, 0, fx_iova(DATA + 5), 1, 0)), 0);
 	CHECK_EQ(report_buf(&f, 0, 12, RAM_LO, FX_RAM_SIZE, 0x1000, 4096, NULL), MVF_AQ_STS_DMA_ERR);
 	/* Straddling the end of the PF's DMA space. */
 	CHECK_EQ(report_buf(&f, 0, 12, RAM_LO, FX_RAM_SIZE,
 			    fx_iova(FX_RAM_SIZE - 512), 1024, NULL), MVF_AQ_STS_DMA_ERR);
+	/* Faulting after 512 of its 1024 bytes. */
+	CHECK(ftruncate(fd, 4096) == 0);
+	CHECK_EQ(report_buf(&f, 0, 12, RAM_LO, FX_RAM_SIZE, HIOVA + 4096 - 512, 1024, NULL),
+		 MVF_AQ_STS_DMA_ERR);
+	d = fx_desc(MVF_DESC_OP_FILL, 0, 16, 0, HIOVA + 4096 - 8, 1, 0);
+	CHECK_EQ(run_logged(&f, &m, d), MVF_DESC_STS_DMA_ERR);
+	model_write(&h, HIOVA + 4096 - 8, 16);
 	CHECK_EQ(model_check(&f, 0, &m), 0);
-	/* dirty_unreport() puts a taken bitmap back exactly. */
-	{
-		struct dirty *t = f.dev.vfs[0].tracker;
-		uint64_t bm[32], bm2[32];	/* 2048 pages */
-
-		CHECK_EQ(run_logged(&f, &m, fx_desc(MVF_DESC_OP_FILL, 0, 3 * 4096, 0,
-						      fx_iova(DATA + 0x12000), 1, 0)), 0);
-		CHECK_EQ(dirty_report(t, fx_iova(DATA), 8 * MIB, bm), 3);
-		dirty_unreport(t, fx_iova(DATA), 8 * MIB, bm);
-		CHECK_EQ(dirty_report(t, fx_iova(DATA), 8 * MIB, bm2), 3);
-		CHECK(!memcmp(bm, bm2, sizeof(bm)));
-		dirty_unreport(t, fx_iova(DATA), 8 * MIB, bm);
-		CHECK_EQ(model_check(&f, 0, &m), 0);
-	}
+	CHECK_EQ(model_check(&f, 0, &h), 0);
+	CHECK_EQ(dirty_failed(f.dev.vfs[0].tracker), 0);
 	model_fini(&m);
+	model_fini(&h);
 	fx_fini(&f);
+	close(fd);
 	return 0;
 }
 
@@ -681,6 +721,63 @@ static int dirty_fault_plans(void)
 	return 0;
 }
 
+/* 300 random writes into random ranges of @t, mirrored in @ref. */
+static int random_writes(struct dirty *t, const struct dirty_range *r,
+			 const uint64_t *npg, const uint64_t *base, uint8_t *ref,
+			 uint32_t *seed)
+{
+	uint32_t k, rk, p, n, i;
+
+	for (k = 0; k < 300; k++) {
+		*seed = *seed * 1103515245 + 12345;
+		rk = (*seed >> 20) % 4;
+		p = (*seed >> 3) % npg[rk];
+		n = 1 + (*seed >> 9) % ((*seed & 1) ? 3 : 300);
+		if (p + n > npg[rk])
+			n = (uint32_t)(npg[rk] - p);
+		CHECK_EQ(dirty_log(t, r[rk].iova + ((uint64_t)p << 12) + (*seed & 0xfff),
+				   ((uint64_t)n << 12) - (*seed & 0xfff), DIRTY_SRC_DATA), 0);
+		for (i = 0; i < n; i++)
+			ref[base[rk] + p + i] = 1;
+	}
+	return 0;
+}
+
+/* Report every range of @t in random slices of up to @max pages. */
+static int random_reports(struct dirty *t, const struct dirty_range *r,
+			  const uint64_t *npg, const uint64_t *base, uint8_t *ref,
+			  uint32_t *seed, uint32_t max, uint64_t *bm)
+{
+	uint64_t p, n, i, want, got;
+	unsigned int k;
+	bool b;
+
+	for (k = 0; k < 4; k++) {
+		for (p = 0; p < npg[k]; p += n) {
+			*seed = *seed * 1103515245 + 12345;
+			n = 1 + (*seed >> 7) % max;
+			if (p + n > npg[k])
+				n = npg[k] - p;
+			got = dirty_report(t, r[k].iova + (p << 12), n << 12, bm);
+			want = 0;
+			for (i = 0; i < n; i++) {
+				b = (le64toh(bm[i / 64]) >> (i % 64)) & 1;
+				if (b != ref[base[k] + p + i]) {
+					printf("# range %u page %llu: %d\n", k,
+					       (unsigned long long)(p + i), b);
+					return -1;
+				}
+				want += b;
+				ref[base[k] + p + i] = 0;
+			}
+			for (; i % 64; i++)
+				CHECK(!((le64toh(bm[i / 64]) >> (i % 64)) & 1));
+			CHECK_EQ(got, want);
+		}
+	}
+	return 0;
+}
+
 /*
  * The tracker alone, against a per-page model: random ranges (some
  * adjacent), random writes, random report windows at any page, over
@@ -689,8 +786,8 @@ static int dirty_fault_plans(void)
 static int dirty_tracker_random_model(void)
 {
 	struct dirty_cfg cfg = { .budget = DIRTY_BUDGET_DEFAULT };
-	uint64_t base[4], npg[4], total = 0, i, *bm;
-	uint32_t seed = 4242, round, k;
+	uint64_t base[4], npg[4], total = 0, *bm;
+	uint32_t seed = 4242, round, k, pass;
 	struct dirty_range r[4];
 	struct dirty *t;
 	uint8_t *ref;
@@ -712,47 +809,12 @@ static int dirty_tracker_random_model(void)
 		ref = calloc(total, 1);
 		CHECK(ref);
 		CHECK_EQ(dirty_start(&t, &cfg, 12, r, 4), MVF_AQ_STS_OK);
-		for (k = 0; k < 300; k++) {
-			uint32_t rk, p, n;
-
-			seed = seed * 1103515245 + 12345;
-			rk = (seed >> 20) % 4;
-			p = (seed >> 3) % npg[rk];
-			n = 1 + (seed >> 9) % ((seed & 1) ? 3 : 300);
-			if (p + n > npg[rk])
-				n = (uint32_t)(npg[rk] - p);
-			CHECK_EQ(dirty_log(t, r[rk].iova + ((uint64_t)p << 12) + (seed & 0xfff),
-					   ((uint64_t)n << 12) - (seed & 0xfff), DIRTY_SRC_DATA), 0);
-			for (i = 0; i < n; i++)
-				ref[base[rk] + p + i] = 1;
-		}
-		/* Report windows inside one range, in slices, then the rest. */
-		for (k = 0; k < 4; k++) {
-			uint64_t p = 0, n, want, got;
-
-			while (p < npg[k]) {
-				seed = seed * 1103515245 + 12345;
-				n = 1 + (seed >> 7) % 5000;
-				if (p + n > npg[k])
-					n = npg[k] - p;
-				got = dirty_report(t, r[k].iova + (p << 12), n << 12, bm);
-				want = 0;
-				for (i = 0; i < n; i++) {
-					bool b = (le64toh(bm[i / 64]) >> (i % 64)) & 1;
-
-					if (b != ref[base[k] + p + i]) {
-						printf("# round %u range %u page %llu: %d\n", round, k,
-						       (unsigned long long)(p + i), b);
-						return -1;
-					}
-					want += b;
-					ref[base[k] + p + i] = 0;
-				}
-				for (; i % 64; i++)
-					CHECK(!((le64toh(bm[i / 64]) >> (i % 64)) & 1));
-				CHECK_EQ(got, want);
-				p += n;
-			}
+		/* Three write-and-report passes: blocks taken whole by a report
+		 * are reused (zeroed) by the next pass's writes. */
+		for (pass = 0; pass < 3; pass++) {
+			TRY(random_writes(t, r, npg, base, ref, &seed));
+			TRY(random_reports(t, r, npg, base, ref, &seed,
+					   (round + pass) & 1 ? 5000 : 200000, bm));
 		}
 		for (k = 0; k < 4; k++)
 			CHECK_EQ(dirty_report(t, r[k].iova, npg[k] << 12, bm), 0);
@@ -810,10 +872,11 @@ const struct test dirty_tests[] = {
 	{ "dirty_every_page_size", dirty_every_page_size },
 	{ "dirty_ranges_and_subranges", dirty_ranges_and_subranges },
 	{ "dirty_report_spans_adjacent_ranges", dirty_report_spans_adjacent_ranges },
+	{ "dirty_top_of_iova_space", dirty_top_of_iova_space },
 	{ "dirty_outside_range_fails_tracker", dirty_outside_range_fails_tracker },
 	{ "dirty_budget_exhausted", dirty_budget_exhausted },
 	{ "dirty_sparse_range_is_cheap", dirty_sparse_range_is_cheap },
-	{ "dirty_report_dma_err_keeps_bits", dirty_report_dma_err_keeps_bits },
+	{ "dirty_dma_faults_lose_nothing", dirty_dma_faults_lose_nothing },
 	{ "dirty_reset_behaviour", dirty_reset_behaviour },
 	{ "dirty_fault_plans", dirty_fault_plans },
 	{ "dirty_tracker_random_model", dirty_tracker_random_model },
