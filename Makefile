@@ -12,7 +12,8 @@
 #   make vfio-mig   build tools/vfio-mig/vfio-mig with this machine's headers
 #   make check      emulator unit tests, 6.12 build check, selftests in the VM
 #   make check-612  only the 6.12 build check (W=1 against trixie's headers)
-#   make demo       live-migration demo in the test VM
+#   make demo       QEMU live migration of a running VM that owns a VF (test VM)
+#   make demo-uapi  the VFIO uAPI migration demo (VF0 -> VF1, no QEMU)
 #   make bench      benchmark in the test VM (64 and 256 MiB device memory)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -58,8 +59,8 @@ vfio-mig:
 check-612:
 	@tools/vm/buildroot-612.sh
 
-check demo bench:
+check demo demo-uapi bench:
 	@tools/vm/test.sh $@
 
 .PHONY: all kdir-exists modules install modules_install clean emu vfio-mig \
-	check-612 check demo bench
+	check-612 check demo demo-uapi bench

@@ -5,8 +5,13 @@
 #
 # Called by the infra's guest init (PID 1, proc/sys/devtmpfs mounted) with
 # MODE one of:
-#   check  run the kselftest programs (TAP), count passed/failed
-#   demo   run mvf-demo (VF0 -> VF1 migration, verified)
+#   check  run the kselftest programs (TAP), vfio-mig's smoke test and the
+#          QEMU live-migration tests (selftests/qemu/qemu-mig.py), count
+#          passed/failed
+#   demo   QEMU live migration of a running VM that owns VF0 to a QEMU
+#          that owns VF1 (qemu-mig.py's "default" case): QEMU's figures and
+#          the guest's verdict in OUTDIR/demo.txt
+#   demo-uapi  run mvf-demo (VF0 -> VF1 through the VFIO uAPI, verified)
 #   bench  run mvf-bench, results in OUTDIR/bench.txt
 # Every mode loads vfio-pci and our modules, binds the PF to mvf_core and
 # the VFs to mvf_vfio_pci through driver_override, and at the end unloads
@@ -15,7 +20,9 @@
 # OUTDIR/guest-run.log (everything printed, also on the console).
 #
 # Environment: MVF_PF_BDF, MVF_VF0_BDF, MVF_VF1_BDF (default 0000:00:04.0,
-# 0000:00:05.0, 0000:00:06.0), MVF_TEST_TIMEOUT (seconds per program,
+# 0000:00:05.0, 0000:00:06.0), MVF_VF2_BDF, MVF_VF3_BDF (0000:00:07.0,
+# 0000:00:08.0; bound if present: run.sh check boots 4 VFs), MVF_QEMU_CASES
+# (qemu-mig.py --cases, default all), MVF_TEST_TIMEOUT (seconds per program,
 # default 600), MVF_TESTS (programs to run in check mode; the default list
 # is DEFAULT_TESTS below, and the ones it leaves out are named in the log).
 #
@@ -32,14 +39,14 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+
 MODE=${1:-}
 OUT=${2:-}
 case "$MODE" in
-check | demo | bench) ;;
+check | demo | demo-uapi | bench) ;;
 *)
-	echo "usage: $0 check|demo|bench OUTDIR" >&2
+	echo "usage: $0 check|demo|demo-uapi|bench OUTDIR" >&2
 	exit 2
 	;;
 esac
 if [ -z "$OUT" ]; then
-	echo "usage: $0 check|demo|bench OUTDIR" >&2
+	echo "usage: $0 check|demo|demo-uapi|bench OUTDIR" >&2
 	exit 2
 fi
 
@@ -48,7 +55,11 @@ SRC=$(cd "$ST/.." && pwd)
 PF_BDF=${MVF_PF_BDF:-0000:00:04.0}
 VF0_BDF=${MVF_VF0_BDF:-0000:00:05.0}
 VF1_BDF=${MVF_VF1_BDF:-0000:00:06.0}
+VF2_BDF=${MVF_VF2_BDF:-0000:00:07.0}
+VF3_BDF=${MVF_VF3_BDF:-0000:00:08.0}
 export MVF_VF0_BDF=$VF0_BDF MVF_VF1_BDF=$VF1_BDF
+# The VFs the QEMU migration tests use: VF0, VF1, and VF2, VF3 if present.
+QEMU_VFS=$VF0_BDF,$VF1_BDF
 TIMEOUT=${MVF_TEST_TIMEOUT:-600}
 # Our modules: built for Debian's kernel in the tree, for the
 # dirty-tracking kernel (tools/vm/kernel.sh) in build/kmod-<release>.
@@ -56,8 +67,9 @@ KO_DIR=$SRC
 [ -f "$SRC/build/kmod-$(uname -r)/mvf_core.ko" ] && KO_DIR=$SRC/build/kmod-$(uname -r)
 # reinit-stress: mig_precopy's REINIT-is-synchronous test 50 times in a
 # row (it once lost a race in the emulator's write ordering); vfio-mig:
-# the vfio-mig tool's smoke test.
-DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty vfio_mig_conformance vfio-mig"
+# the vfio-mig tool's smoke test; qemu-mig: QEMU live migration of a VM
+# owning VFs (selftests/qemu/qemu-mig.py).
+DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty vfio_mig_conformance vfio-mig qemu-mig"
 TESTS=${MVF_TESTS:-$DEFAULT_TESTS}
 REINIT_RUNS=${MVF_REINIT_RUNS:-50}
 # shellcheck source=selftests/lib/runner.sh
@@ -131,6 +143,12 @@ bind_all() {
 			ok=1
 		fi
 	done
+	# VF2 and VF3 exist only in a 4-VF boot (run.sh --vfs 4, check's default)
+	if [ -e "/sys/bus/pci/devices/$VF2_BDF" ] && [ -e "/sys/bus/pci/devices/$VF3_BDF" ]; then
+		bind "$VF2_BDF" mvf_vfio_pci || ok=1
+		bind "$VF3_BDF" mvf_vfio_pci || ok=1
+		QEMU_VFS=$QEMU_VFS,$VF2_BDF,$VF3_BDF
+	fi
 	return $ok
 }
 
@@ -141,7 +159,7 @@ ensure_built() {
 	for p in $TESTS mvf-demo mvf-bench mvf-precopy-bench; do
 		case $p in
 		reinit-stress) p=mig_precopy ;;
-		vfio-mig) continue ;;
+		vfio-mig | qemu-mig) continue ;;
 		esac
 		[ -x "$ST/$p" ] || missing=1
 	done
@@ -182,6 +200,14 @@ main() {
 				run_tap vfio-mig "$SRC/tools/vfio-mig/guest-test.sh" \
 					"$VF0_BDF" "$VF1_BDF" "$OUT/vfio-mig"
 				;;
+			qemu-mig)
+				# QEMU live migration of a VM owning VFs (TAP, one
+				# test per case; figures in qemu-mig/qemu-mig-results.txt)
+				run_tap qemu-mig python3 "$ST/qemu/qemu-mig.py" \
+					--vfs "$QEMU_VFS" --out "$OUT/qemu-mig" \
+					${MVF_QEMU_CASES:+--cases "$MVF_QEMU_CASES"} \
+					${MVF_QEMU_ARGS:-}
+				;;
 			reinit-stress)
 				run_tap "$t" "$ST/repeat.sh" "$REINIT_RUNS" \
 					"$ST/mig_precopy" pc.reinit_reported_synchronously \
@@ -203,6 +229,14 @@ main() {
 		done
 		;;
 	demo)
+		echo "=== QEMU live migration demo (selftests/qemu/qemu-mig.py --demo)"
+		timeout -k 10 "$TIMEOUT" python3 "$ST/qemu/qemu-mig.py" --demo \
+			--vfs "$VF0_BDF,$VF1_BDF" --out "$OUT/qemu-mig" 2>&1 |
+			tee "$OUT/demo.txt"
+		rc=${PIPESTATUS[0]}
+		result "$rc" "demo: QEMU live migration of a running VM with VF0 to VF1, guest verdict PASS" "exit status $rc"
+		;;
+	demo-uapi)
 		ensure_built || result 1 "build demo"
 		echo "=== mvf-demo"
 		timeout -k 10 "$TIMEOUT" "$ST/mvf-demo" "$VF0_BDF" "$VF1_BDF" 2>&1 |

@@ -10,11 +10,13 @@
 #  - modules-mvf: the modules for the dirty-tracking kernel
 #    (tools/vm/kernel.sh builds it first if needed), as
 #    build/kmod-<release>/*.ko;
+#  - l3guest: tools/l3guest/mvf-l3.elf, the bare-metal multiboot workload
+#    the QEMU live-migration tests boot in the nested VMs (rootfs gcc, -m32);
 #  - vfio-mig-host: vfio-mig compiled on the host too, as build/host/vfio-mig
 #    (a compile check against the host's older uAPI headers).
 #
-# usage: tools/vm/build.sh [emu|modules|modules-mvf|selftests|vfio-mig|vfio-mig-host]...
-#        (default: emu modules selftests vfio-mig)
+# usage: tools/vm/build.sh [emu|modules|modules-mvf|selftests|vfio-mig|vfio-mig-host|l3guest]...
+#        (default: emu modules selftests vfio-mig l3guest)
 # env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
 #        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
 set -euo pipefail
@@ -25,11 +27,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 jobs=${MVF_JOBS:-2}
 
-[ $# -gt 0 ] || set -- emu modules selftests vfio-mig
+[ $# -gt 0 ] || set -- emu modules selftests vfio-mig l3guest
 for what in "$@"; do
 	case $what in
-	emu | modules | modules-mvf | selftests | vfio-mig | vfio-mig-host) ;;
-	*) die "unknown part '$what' (want emu, modules, modules-mvf, selftests, vfio-mig or vfio-mig-host)" ;;
+	emu | modules | modules-mvf | selftests | vfio-mig | vfio-mig-host | l3guest) ;;
+	*) die "unknown part '$what' (want emu, modules, modules-mvf, selftests, vfio-mig, vfio-mig-host or l3guest)" ;;
 	esac
 done
 
@@ -90,6 +92,15 @@ for what in "$@"; do
 		"$here/enter.sh" make -C /mvf-src/tools/vfio-mig BIN=vfio-mig.new
 		[ -x "$repo/tools/vfio-mig/vfio-mig.new" ] || die "vfio-mig was not built"
 		mv -f "$repo/tools/vfio-mig/vfio-mig.new" "$repo/tools/vfio-mig/vfio-mig"
+		;;
+	l3guest)
+		need_root
+		echo "build: L3 guest workload (in the rootfs)" >&2
+		# renamed into place like vfio-mig: a VM may be booting it
+		rm -f "$repo/tools/l3guest/mvf-l3.elf.new"
+		"$here/enter.sh" make -C /mvf-src/tools/l3guest BIN=mvf-l3.elf.new
+		[ -f "$repo/tools/l3guest/mvf-l3.elf.new" ] || die "mvf-l3.elf was not built"
+		mv -f "$repo/tools/l3guest/mvf-l3.elf.new" "$repo/tools/l3guest/mvf-l3.elf"
 		;;
 	vfio-mig-host)
 		echo "build: vfio-mig (host, build/host/vfio-mig)" >&2

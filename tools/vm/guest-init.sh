@@ -112,7 +112,7 @@ perl -e 'use Socket;
 [ -n "$out" ] || out=/mvf-src/build/guest/${mode:-unknown}
 mkdir -p "$out"
 case $mode in
-check | demo | bench) ;;
+check | demo | demo-uapi | bench) ;;
 *)
 	fail_summary "bad or missing mvf.mode= on the kernel command line: '$mode'"
 	exit 0

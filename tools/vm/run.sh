@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the test VM once and run the guest side of the tests in it.
 #
-# usage: tools/vm/run.sh check|demo|bench [--devmem-mib M] [--name NAME]
-#                        [--kernel stock|mvf]
+# usage: tools/vm/run.sh check|demo|demo-uapi|bench [--devmem-mib M] [--vfs N]
+#                        [--name NAME] [--kernel stock|mvf]
+#
+# --vfs N: VFs the emulator serves, 2..4 (default 4 for check: the QEMU
+# migration tests give one VM two VFs and need two more for the other
+# side; 2 for demo and bench).  VFn is at guest slot 00:0(5+n).0.
 #
 # --kernel mvf boots the dirty-tracking kernel (tools/vm/kernel.sh: Debian's
 # 7.2 with CONFIG_IOMMUFD, so the vfio core can REPORT device dirty pages)
@@ -33,7 +37,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 usage() {
-	echo "usage: $0 check|demo|bench [--devmem-mib M] [--name NAME] [--kernel stock|mvf]" >&2
+	echo "usage: $0 check|demo|demo-uapi|bench [--devmem-mib M] [--vfs N] [--name NAME] [--kernel stock|mvf]" >&2
 	exit 2
 }
 
@@ -41,9 +45,9 @@ usage() {
 mode=$1
 shift
 case $mode in
-check) def_timeout=2400 ;;
-demo) def_timeout=600 ;;
-bench) def_timeout=1200 ;;
+check) def_timeout=2400 nvfs=4 ;;
+demo | demo-uapi) def_timeout=600 nvfs=2 ;;
+bench) def_timeout=1200 nvfs=2 ;;
 *) usage ;;
 esac
 devmem=64
@@ -54,6 +58,11 @@ while [ $# -gt 0 ]; do
 	--devmem-mib)
 		[ $# -ge 2 ] || usage
 		devmem=$2
+		shift 2
+		;;
+	--vfs)
+		[ $# -ge 2 ] || usage
+		nvfs=$2
 		shift 2
 		;;
 	--name)
@@ -70,6 +79,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [[ $devmem =~ ^[1-9][0-9]*$ ]] || die "--devmem-mib wants a positive integer, got '$devmem'"
+[[ $nvfs =~ ^[234]$ ]] || die "--vfs wants 2, 3 or 4, got '$nvfs'"
 [[ $name =~ ^[A-Za-z0-9._-]+$ ]] || die "--name wants [A-Za-z0-9._-]+, got '$name'"
 timeout=${MVF_VM_TIMEOUT:-$def_timeout}
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "MVF_VM_TIMEOUT wants seconds, got '$timeout'"
@@ -164,11 +174,11 @@ if [ -n "${MVF_GUEST_RUN:-}" ]; then
 	echo "vm: using stand-in guest runner $MVF_GUEST_RUN" >&2
 fi
 
-echo "vm: $mode run '$name': kernel $kver, devmem ${devmem} MiB, timeout ${timeout}s" >&2
+echo "vm: $mode run '$name': kernel $kver, devmem ${devmem} MiB, $nvfs VFs, timeout ${timeout}s" >&2
 echo "vm: logs in ${logdir#"$repo"/}/, guest results in ${outdir#"$repo"/}/" >&2
 vm_status=0
 MVF_ROOT=$root MVF_REPO=$repo MVF_RUN=$rundir MVF_LOGDIR=$logdir MVF_EMU=$emu \
-MVF_DEVMEM=$devmem MVF_KVER=$kver MVF_KIMAGE=$kimage MVF_APPEND=$append MVF_TIMEOUT=$timeout \
+MVF_DEVMEM=$devmem MVF_VFS=$nvfs MVF_KVER=$kver MVF_KIMAGE=$kimage MVF_APPEND=$append MVF_TIMEOUT=$timeout \
 	setpriv --pdeathsig KILL \
 	unshare --mount --pid --fork --kill-child=TERM "$here/vm-boot.sh" \
 	</dev/null &

@@ -12,8 +12,11 @@
 #          tests', the 6.12 check's and the guest's counts added up; a part
 #          that could not run counts as one failure.  Exit status 0 only if
 #          every part ran and nothing failed.
-#   demo   same setup, one VM boot running the migration demo; prints what
-#          the demo reports (build/guest/demo/demo.txt).
+#   demo   same setup, one VM boot running the QEMU live-migration demo (a
+#          running VM that owns VF0 migrated to a QEMU that owns VF1); prints
+#          QEMU's figures and the guest's verdict (build/guest/demo/demo.txt).
+#   demo-uapi  the same with the VFIO uAPI demo (mvf-demo: VF0's state
+#          migrated into VF1 without QEMU).
 #   bench  same setup, two VM boots (device memory 64 and 256 MiB); the
 #          bench.txt files are collected into build/bench-results.txt.
 #
@@ -33,9 +36,9 @@ fi
 
 mode=${1:-}
 case $mode in
-check | demo | bench) ;;
+check | demo | demo-uapi | bench) ;;
 *)
-	echo "usage: $0 check|demo|bench" >&2
+	echo "usage: $0 check|demo|demo-uapi|bench" >&2
 	exit 2
 	;;
 esac
@@ -141,6 +144,8 @@ if [ "$host_ok" = 1 ]; then
 		fi
 		step "vfio-mig (tools/vm/build.sh vfio-mig, in the rootfs)"
 		"$here/build.sh" vfio-mig || problem "vfio-mig did not build"
+		step "L3 guest workload (tools/vm/build.sh l3guest, in the rootfs)"
+		"$here/build.sh" l3guest || problem "the L3 guest (tools/l3guest) did not build"
 	else
 		problem "no test VM rootfs"
 	fi
@@ -193,8 +198,8 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 			fi
 		fi
 		;;
-	demo)
-		run_vm demo && vm_status=0 || vm_status=$?
+	demo | demo-uapi)
+		run_vm "$mode" && vm_status=0 || vm_status=$?
 		[ "$vm_status" = 0 ] || problem "the demo failed (status $vm_status)"
 		;;
 	bench)

@@ -15,7 +15,7 @@
 #   MVF_KVER     guest kernel release             MVF_APPEND kernel command line
 #   MVF_KIMAGE   guest kernel image in the rootfs (default /boot/vmlinuz-$MVF_KVER)
 #   MVF_KERNEL_DIR  tools/vm/kernel.sh's directory, mounted at /mvf-kernel
-#   MVF_TIMEOUT  seconds QEMU may run
+#   MVF_TIMEOUT  seconds QEMU may run             MVF_VFS    VFs (2..4, default 2)
 # Exit: 0 QEMU ended by itself (guest powered off) and mvf-emu stayed up and
 # exited cleanly; 124 timeout; 1 anything else.
 set -euo pipefail
@@ -34,6 +34,7 @@ devmem=${MVF_DEVMEM:?}
 kver=${MVF_KVER:?}
 append=${MVF_APPEND:?}
 timeout=${MVF_TIMEOUT:?}
+nvfs=${MVF_VFS:-2}
 
 log() {
 	echo "vm: $*" >&2
@@ -112,8 +113,8 @@ dump_log() {
 mvf_ns_mounts "$root" "$repo"
 run=${rundir#"$root"}	# the scratch dir as seen inside the chroot
 
-# 1. The device: one mvf-emu process serving PF, VF0 and VF1.
-"$emu" --socket-dir "$rundir" --devmem-mib "$devmem" \
+# 1. The device: one mvf-emu process serving the PF and its VFs.
+"$emu" --socket-dir "$rundir" --devmem-mib "$devmem" --vfs "$nvfs" \
 	</dev/null >"$logdir/emu.log" 2>&1 &
 emu_pid=$!
 wait_for -f "$rundir/ready" "$emu_pid" mvf-emu 20 || {
@@ -121,7 +122,9 @@ wait_for -f "$rundir/ready" "$emu_pid" mvf-emu 20 || {
 	emu_pid=
 	exit 1
 }
-for s in pf vf0 vf1; do
+socks=(pf)
+for ((i = 0; i < nvfs; i++)); do socks+=("vf$i"); done
+for s in "${socks[@]}"; do
 	[ -S "$rundir/$s.sock" ] || {
 		log "mvf-emu wrote ready but $rundir/$s.sock is not a socket"
 		exit 1
@@ -142,7 +145,7 @@ wait_for -S "$rundir/vfs.sock" "$vfs_pid" virtiofsd 20 || {
 # 3. QEMU, exactly as measured in DESIGN.md "Test VM recipe": TCG, q35 with
 # split irqchip, memfd-backed shared RAM (virtiofs and the vfio-user server
 # map it), intel-iommu before the vfio-user devices, PF at 00:04.0, VF0 at
-# 00:05.0, VF1 at 00:06.0.
+# 00:05.0, VF1 at 00:06.0 (and VF2, VF3 at 00:07.0, 00:08.0 with MVF_VFS=4).
 vfio_user() {
 	printf '{"driver":"vfio-user-pci","id":"%s","addr":"%s","socket":{"type":"unix","path":"%s"}}' \
 		"$1" "$2" "$run/$1.sock"
@@ -157,8 +160,11 @@ qemu_args=(
 	-device vhost-user-fs-pci,chardev=vfs,tag=rootfs
 	-device intel-iommu,intremap=on,caching-mode=on
 	-device "$(vfio_user pf 0x4)"
-	-device "$(vfio_user vf0 0x5)"
-	-device "$(vfio_user vf1 0x6)"
+)
+for ((i = 0; i < nvfs; i++)); do
+	qemu_args+=(-device "$(vfio_user "vf$i" "$(printf '0x%x' $((5 + i)))")")
+done
+qemu_args+=(
 	-serial "file:/mvf-src/${logdir#"$repo"/}/console.log"
 	-no-reboot
 	-kernel "${MVF_KIMAGE:-/boot/vmlinuz-$kver}"
