@@ -57,6 +57,8 @@ VF0_BDF=${MVF_VF0_BDF:-0000:00:05.0}
 VF1_BDF=${MVF_VF1_BDF:-0000:00:06.0}
 VF2_BDF=${MVF_VF2_BDF:-0000:00:07.0}
 VF3_BDF=${MVF_VF3_BDF:-0000:00:08.0}
+VF4_BDF=${MVF_VF4_BDF:-0000:00:09.0}
+QEMU_MISMATCH=""
 export MVF_VF0_BDF=$VF0_BDF MVF_VF1_BDF=$VF1_BDF
 # The VFs the QEMU migration tests use: VF0, VF1, and VF2, VF3 if present.
 QEMU_VFS=$VF0_BDF,$VF1_BDF
@@ -149,6 +151,13 @@ bind_all() {
 		bind "$VF3_BDF" mvf_vfio_pci || ok=1
 		QEMU_VFS=$QEMU_VFS,$VF2_BDF,$VF3_BDF
 	fi
+	# VF4, in a 5-VF boot, has other device memory than VF0 (test.sh's
+	# check runs mvf-emu --devmem-mib 64,64,64,64,32): qemu-mig's
+	# devmem-mismatch case migrates onto it
+	if [ -e "/sys/bus/pci/devices/$VF4_BDF" ]; then
+		bind "$VF4_BDF" mvf_vfio_pci || ok=1
+		QEMU_MISMATCH="--mismatch-vf $VF4_BDF"
+	fi
 	return $ok
 }
 
@@ -159,7 +168,7 @@ ensure_built() {
 	for p in $TESTS mvf-demo mvf-bench mvf-precopy-bench; do
 		case $p in
 		reinit-stress) p=mig_precopy ;;
-		vfio-mig | qemu-mig) continue ;;
+		vfio-mig | qemu-mig | qemu-mig-broken) continue ;;
 		esac
 		[ -x "$ST/$p" ] || missing=1
 	done
@@ -206,7 +215,15 @@ main() {
 				run_tap qemu-mig python3 "$ST/qemu/qemu-mig.py" \
 					--vfs "$QEMU_VFS" --out "$OUT/qemu-mig" \
 					${MVF_QEMU_CASES:+--cases "$MVF_QEMU_CASES"} \
-					${MVF_QEMU_ARGS:-}
+					$QEMU_MISMATCH
+				;;
+			qemu-mig-broken)
+				# with mvf-emu --dirty-fault drop (a tracker that
+				# loses the pages the workload's DMA writes): the
+				# migrated guest must find stale pages
+				run_tap "$t" python3 "$ST/qemu/qemu-mig.py" \
+					--vfs "$QEMU_VFS" --out "$OUT/qemu-mig-broken" \
+					--cases broken-tracker --config device
 				;;
 			reinit-stress)
 				run_tap "$t" "$ST/repeat.sh" "$REINIT_RUNS" \

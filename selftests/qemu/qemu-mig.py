@@ -12,6 +12,7 @@ that runs last to re-verify everything and exit (isa-debug-exit status 33
 is PASS).
 
 usage: qemu-mig.py --vfs BDF,BDF[,BDF,BDF] --out DIR [--cases a,b] [--demo]
+                   [--mismatch-vf BDF]
                    [--config auto|device|type1] [--dev-opts OPTS]
                    [--downtime-limit MS] [--timeout S]
 
@@ -536,6 +537,55 @@ def case_reinit(c):
     return fmt_short(info) + ", reinit seen, active 4 on destination"
 
 
+def case_devmem_mismatch(c):
+    """Destination VF with other device memory: fails, source goes on."""
+    src = c.qemu("%s-src" % c.name, [c.h.vfs[0]], False)
+    src.serial.wait(r"mvf-l3: ready", 120)
+    src.serial.wait(r"mvf-l3: ops \d+", 120)
+    dst = c.start_dst([c.h.mismatch_vf], False, None, "dst")
+    c.caps(src)
+    info = c.migrate(src, dst)
+    c.record("devmem mismatch", info)
+    if info.get("status") != "failed":
+        raise Fail("status %s onto a VF with other device memory, "
+                   "expected failed" % info.get("status"))
+    dst.wait_exit(60)
+    with open(dst.logpath) as f:
+        why = [x.strip() for x in f if "rror" in x and "vfio" in x.lower()]
+    if not why:
+        raise Fail("the destination QEMU logged no VFIO error (%s)" %
+                   dst.logpath)
+    log("destination: " + why[0])
+    st = src.cmd("query-status")["status"]
+    if st != "running":
+        raise Fail("source runstate %s after the failed migration" % st)
+    c.guest_alive(src, "source after failure")
+    c.finish_guest(src)
+    return "failed as expected (destination: %s), source running and " \
+        "verified" % why[0]
+
+
+def case_broken_tracker(c):
+    """With a tracker that loses pages, the migrated guest must notice.
+
+    Run only against mvf-emu --dirty-fault drop: the device logs no COPY,
+    FILL or D2H destination, so result pages the device wrote during
+    precopy reach the destination stale, and the guest's re-check must
+    find one.  Passes only if it does: proof that the default case can
+    fail.
+    """
+    src, dst = c.start_pair([c.h.vfs[0]], [c.h.vfs[1]])
+    m = dst.serial.mark()
+    info = c.expect_completed("A->B, broken tracker", src, dst)
+    dst.serial.send("V")
+    v = dst.serial.wait(r"mvf-l3: FAIL stale result page.*", 300, since=m,
+                        fail_re=r"mvf-l3: (verify ok|PASS)")
+    rc = dst.wait_exit(60)
+    if rc == PASS_STATUS:
+        raise Fail("the destination guest exited with PASS")
+    return fmt_short(info) + "; guest on the destination: " + v.group(0)
+
+
 def fmt_short(info):
     return "total %s ms, downtime %s ms, vfio %s bytes" % (
         info.get("total-time"), info.get("downtime"),
@@ -548,7 +598,12 @@ CASES = [("default", case_default, 2),
          ("pingpong", case_pingpong, 2),
          ("cancel", case_cancel, 2),
          ("dst-killed", case_dst_killed, 2),
-         ("reinit", case_reinit, 2)]
+         ("reinit", case_reinit, 2),
+         ("devmem-mismatch", case_devmem_mismatch, 1)]
+
+# Run only when asked for by name (--cases): it passes only with a broken
+# tracker (mvf-emu --dirty-fault drop).
+EXTRA_CASES = [("broken-tracker", case_broken_tracker, 2)]
 
 
 class Harness:
@@ -557,12 +612,18 @@ class Harness:
 
 def auto_config():
     """device, unless this kernel's vfio core cannot DMA_LOGGING_REPORT."""
-    path = "/boot/config-" + os.uname().release
-    try:
-        with open(path) as f:
-            cfg = f.read()
-    except OSError:
-        return "device", " (no %s to check)" % path
+    rel = os.uname().release
+    cfg = None
+    # Debian's kernels, then one built here (tools/vm/kernel.sh)
+    for path in ("/boot/config-" + rel, "/lib/modules/%s/build/.config" % rel):
+        try:
+            with open(path) as f:
+                cfg = f.read()
+            break
+        except OSError:
+            pass
+    if cfg is None:
+        return "device", " (no kernel config to check)"
     if "CONFIG_IOMMUFD_DRIVER=y" in cfg:
         return "device", " (%s has CONFIG_IOMMUFD_DRIVER=y)" % path
     return "type1", (" (%s has no CONFIG_IOMMUFD_DRIVER: the vfio core's "
@@ -591,6 +652,9 @@ def main():
                     help="hard limit per case, seconds")
     ap.add_argument("--mig-timeout", type=int, default=240,
                     help="limit for one migration to end, seconds")
+    ap.add_argument("--mismatch-vf", default=None,
+                    help="a VF with other device memory than the first "
+                    "of --vfs (the devmem-mismatch case)")
     ap.add_argument("--l3", default=os.path.join(
         here, "..", "..", "tools", "l3guest", "mvf-l3.elf"))
     a = ap.parse_args()
@@ -615,12 +679,17 @@ def main():
     os.makedirs(h.rundir, exist_ok=True)
     h.results = open(os.path.join(h.out, "qemu-mig-results.txt"), "a")
     want = [x for x in a.cases.split(",") if x]
-    cases = [c for c in CASES if (not want or c[0] in want) and
+    h.mismatch_vf = a.mismatch_vf
+    runnable = [c for c in CASES if c[0] != "devmem-mismatch" or
+                h.mismatch_vf]
+    cases = [c for c in runnable if (not want or c[0] in want) and
              c[2] <= len(h.vfs)]
+    cases += [c for c in EXTRA_CASES if c[0] in want]
     for c in CASES:
-        if (not want or c[0] in want) and c[2] > len(h.vfs):
-            log("case %s needs %d VFs, %d given: not run" %
-                (c[0], c[2], len(h.vfs)))
+        if (not want or c[0] in want) and c not in cases:
+            log("case %s: needs %d VFs%s, not run" %
+                (c[0], c[2], " and --mismatch-vf"
+                 if c[0] == "devmem-mismatch" else ""))
     signal.signal(signal.SIGALRM, on_alarm)
     # killed from outside (guest-run.sh's timeout): unwind, so that the
     # current case's finally kills its QEMUs

@@ -3,11 +3,13 @@
 # Boot the test VM once and run the guest side of the tests in it.
 #
 # usage: tools/vm/run.sh check|demo|demo-uapi|bench [--devmem-mib M] [--vfs N]
-#                        [--name NAME] [--kernel stock|mvf]
+#                        [--name NAME] [--kernel stock|mvf] [--emu-opts OPTS]
 #
-# --vfs N: VFs the emulator serves, 2..4 (default 4 for check: the QEMU
+# --vfs N: VFs the emulator serves, 2..5 (default 4 for check: the QEMU
 # migration tests give one VM two VFs and need two more for the other
 # side; 2 for demo and bench).  VFn is at guest slot 00:0(5+n).0.
+# --emu-opts "OPTS": more mvf-emu options (word-split), after --devmem-mib,
+# e.g. "--devmem-mib 64,64,64,64,32" or "--dirty-fault drop".
 #
 # --kernel mvf boots the dirty-tracking kernel (tools/vm/kernel.sh: Debian's
 # 7.2 with CONFIG_IOMMUFD, so the vfio core can REPORT device dirty pages)
@@ -37,7 +39,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 usage() {
-	echo "usage: $0 check|demo|demo-uapi|bench [--devmem-mib M] [--vfs N] [--name NAME] [--kernel stock|mvf]" >&2
+	echo "usage: $0 check|demo|demo-uapi|bench [--devmem-mib M] [--vfs N] [--name NAME] [--kernel stock|mvf] [--emu-opts OPTS]" >&2
 	exit 2
 }
 
@@ -53,6 +55,7 @@ esac
 devmem=64
 name=$mode
 kernel=stock
+emu_opts=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--devmem-mib)
@@ -70,6 +73,11 @@ while [ $# -gt 0 ]; do
 		name=$2
 		shift 2
 		;;
+	--emu-opts)
+		[ $# -ge 2 ] || usage
+		emu_opts=$2
+		shift 2
+		;;
 	--kernel)
 		[ $# -ge 2 ] || usage
 		kernel=$2
@@ -79,7 +87,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [[ $devmem =~ ^[1-9][0-9]*$ ]] || die "--devmem-mib wants a positive integer, got '$devmem'"
-[[ $nvfs =~ ^[234]$ ]] || die "--vfs wants 2, 3 or 4, got '$nvfs'"
+[[ $nvfs =~ ^[2-5]$ ]] || die "--vfs wants 2..5, got '$nvfs'"
 [[ $name =~ ^[A-Za-z0-9._-]+$ ]] || die "--name wants [A-Za-z0-9._-]+, got '$name'"
 timeout=${MVF_VM_TIMEOUT:-$def_timeout}
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "MVF_VM_TIMEOUT wants seconds, got '$timeout'"
@@ -178,7 +186,7 @@ echo "vm: $mode run '$name': kernel $kver, devmem ${devmem} MiB, $nvfs VFs, time
 echo "vm: logs in ${logdir#"$repo"/}/, guest results in ${outdir#"$repo"/}/" >&2
 vm_status=0
 MVF_ROOT=$root MVF_REPO=$repo MVF_RUN=$rundir MVF_LOGDIR=$logdir MVF_EMU=$emu \
-MVF_DEVMEM=$devmem MVF_VFS=$nvfs MVF_KVER=$kver MVF_KIMAGE=$kimage MVF_APPEND=$append MVF_TIMEOUT=$timeout \
+MVF_DEVMEM=$devmem MVF_EMU_OPTS=$emu_opts MVF_VFS=$nvfs MVF_KVER=$kver MVF_KIMAGE=$kimage MVF_APPEND=$append MVF_TIMEOUT=$timeout \
 	setpriv --pdeathsig KILL \
 	unshare --mount --pid --fork --kill-child=TERM "$here/vm-boot.sh" \
 	</dev/null &

@@ -7,8 +7,12 @@
 #          counting rules (selftests/runner-test.sh), rootfs, modules,
 #          selftests and vfio-mig (built in the rootfs), the 6.12 build check
 #          (tools/vm/buildroot-612.sh: the modules with W=1 against Debian
-#          trixie's 6.12 headers, one test), one VM boot running the
-#          selftests.  Last line of output: "N passed, N failed", the unit
+#          trixie's 6.12 headers, one test), the dirty-tracking kernel
+#          (tools/vm/kernel.sh, cached), and three VM boots: every guest
+#          program on Debian's kernel; mig_dirty and the QEMU migrations on
+#          the dirty-tracking kernel (QEMU's default, device dirty
+#          tracking); and a QEMU migration with a broken tracker that the
+#          migrated guest must catch.  Last line of output: "N passed, N failed", the unit
 #          tests', the 6.12 check's and the guest's counts added up; a part
 #          that could not run counts as one failure.  Exit status 0 only if
 #          every part ran and nothing failed.
@@ -130,6 +134,7 @@ fi
 
 # 3. Rootfs, modules and selftests.
 built=0
+kmod_ok=0
 if [ "$host_ok" = 1 ]; then
 	step "test VM rootfs (tools/vm/rootfs.sh)"
 	if root=$(mvf_rootfs "$repo"); then
@@ -146,6 +151,14 @@ if [ "$host_ok" = 1 ]; then
 		"$here/build.sh" vfio-mig || problem "vfio-mig did not build"
 		step "L3 guest workload (tools/vm/build.sh l3guest, in the rootfs)"
 		"$here/build.sh" l3guest || problem "the L3 guest (tools/l3guest) did not build"
+		if [ "$mode" = check ]; then
+			step "dirty-tracking kernel and its modules (tools/vm/kernel.sh, build.sh modules-mvf)"
+			if "$here/build.sh" modules-mvf; then
+				kmod_ok=1
+			else
+				problem "the dirty-tracking kernel or its modules did not build"
+			fi
+		fi
 	else
 		problem "no test VM rootfs"
 	fi
@@ -177,25 +190,46 @@ run_vm() {
 	step "VM: tools/vm/run.sh $*"
 	"$here/run.sh" "$@"
 }
+
+# check_vm NAME RUN.SH-OPTIONS...: one check boot, its counts added.
+check_vm() {
+	local name=$1 st=0 line partial
+	shift
+	run_vm check --name "$name" "$@" || st=$?
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' \
+		"$repo/build/guest/$name/summary" 2>/dev/null | tail -n1 || true)
+	partial=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' \
+		"$repo/build/guest/$name/summary.partial" 2>/dev/null | tail -n1 || true)
+	if [ -z "$line" ] && [ -n "$partial" ]; then
+		# The VM died or timed out: keep what it counted.
+		add_counts "$partial"
+		problem "VM run $name did not finish (status $st); counts kept up to its last program: $partial"
+	elif [ -z "$line" ]; then
+		problem "VM run $name wrote no test summary (see build/vm/$name/console.log)"
+	else
+		add_counts "$line"
+		if [ "$st" != 0 ] && [[ $line =~ \ 0\ failed$ ]]; then
+			problem "VM run $name failed (status $st) although its summary reports no failure"
+		fi
+	fi
+}
 if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 	case $mode in
 	check)
-		run_vm check && vm_status=0 || vm_status=$?
-		guest_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' \
-			"$repo/build/guest/check/summary" 2>/dev/null | tail -n1 || true)
-		partial_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' \
-			"$repo/build/guest/check/summary.partial" 2>/dev/null | tail -n1 || true)
-		if [ -z "$guest_line" ] && [ -n "$partial_line" ]; then
-			# The VM died or timed out: keep what it counted.
-			add_counts "$partial_line"
-			problem "the VM did not finish (status $vm_status); counts kept up to its last program: $partial_line"
-		elif [ -z "$guest_line" ]; then
-			problem "the VM wrote no test summary (see build/vm/check/console.log)"
-		else
-			add_counts "$guest_line"
-			if [ "$vm_status" != 0 ] && [[ $guest_line =~ \ 0\ failed$ ]]; then
-				problem "the VM run failed (status $vm_status) although its summary reports no failure"
-			fi
+		# 1. Debian's kernel: every guest program; VF4 has half the
+		# device memory (qemu-mig's devmem-mismatch case).
+		check_vm check --vfs 5 --emu-opts "--devmem-mib 64,64,64,64,32"
+		# 2. The dirty-tracking kernel (tools/vm/kernel.sh): the vfio
+		# core can REPORT, so mig_dirty goes through it and QEMU runs
+		# with its default, device dirty tracking.
+		if [ "$kmod_ok" = 1 ]; then
+			MVF_TESTS="mig_dirty qemu-mig" check_vm check-dirty \
+				--kernel mvf --vfs 5 \
+				--emu-opts "--devmem-mib 64,64,64,64,32"
+			# 3. The same kernel with a tracker that loses the pages
+			# the workload writes: the migrated guest must notice.
+			MVF_TESTS="qemu-mig-broken" check_vm check-broken \
+				--kernel mvf --vfs 2 --emu-opts "--dirty-fault drop"
 		fi
 		;;
 	demo | demo-uapi)

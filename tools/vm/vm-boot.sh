@@ -15,7 +15,8 @@
 #   MVF_KVER     guest kernel release             MVF_APPEND kernel command line
 #   MVF_KIMAGE   guest kernel image in the rootfs (default /boot/vmlinuz-$MVF_KVER)
 #   MVF_KERNEL_DIR  tools/vm/kernel.sh's directory, mounted at /mvf-kernel
-#   MVF_TIMEOUT  seconds QEMU may run             MVF_VFS    VFs (2..4, default 2)
+#   MVF_TIMEOUT  seconds QEMU may run             MVF_VFS    VFs (2..5, default 2)
+#   MVF_EMU_OPTS more mvf-emu options
 # Exit: 0 QEMU ended by itself (guest powered off) and mvf-emu stayed up and
 # exited cleanly; 124 timeout; 1 anything else.
 set -euo pipefail
@@ -114,7 +115,8 @@ mvf_ns_mounts "$root" "$repo"
 run=${rundir#"$root"}	# the scratch dir as seen inside the chroot
 
 # 1. The device: one mvf-emu process serving the PF and its VFs.
-"$emu" --socket-dir "$rundir" --devmem-mib "$devmem" --vfs "$nvfs" \
+# shellcheck disable=SC2086 # MVF_EMU_OPTS is a list of options
+"$emu" --socket-dir "$rundir" --devmem-mib "$devmem" --vfs "$nvfs" ${MVF_EMU_OPTS:-} \
 	</dev/null >"$logdir/emu.log" 2>&1 &
 emu_pid=$!
 wait_for -f "$rundir/ready" "$emu_pid" mvf-emu 20 || {
