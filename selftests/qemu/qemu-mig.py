@@ -551,10 +551,18 @@ def case_devmem_mismatch(c):
                    "expected failed" % info.get("status"))
     dst.wait_exit(60)
     with open(dst.logpath) as f:
-        why = [x.strip() for x in f if "rror" in x and "vfio" in x.lower()]
+        why = [x.strip() for x in f if "load of migration failed" in x]
     if not why:
-        raise Fail("the destination QEMU logged no VFIO error (%s)" %
+        raise Fail("the destination QEMU logged no load failure (%s)" %
                    dst.logpath)
+    drv = [x for x in subprocess.run(["dmesg"], capture_output=True,
+                                     text=True).stdout.splitlines()
+           if "%s: resuming data_fd" % c.h.mismatch_vf in x and
+           "device memory size" in x]
+    if not drv:
+        raise Fail("mvf_vfio_pci logged no load failure for %s" %
+                   c.h.mismatch_vf)
+    log("driver: " + drv[-1].strip())
     log("destination: " + why[0])
     st = src.cmd("query-status")["status"]
     if st != "running":

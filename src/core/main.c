@@ -472,7 +472,7 @@ static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, pf);
 
 	dev_info(dev,
-		 "mvf PF serial %016llx: %u VFs, %llu MiB device memory per VF, image v%u, chunk %zu bytes, dirty tracker %u ranges page sizes 0x%x\n",
+		 "mvf PF serial %016llx: %u VFs, %llu MiB device memory (VF 0), image v%u, chunk %zu bytes, dirty tracker %u ranges page sizes 0x%x\n",
 		 pf->serial, pf->num_vfs, pf->devmem_size >> 20,
 		 pf->img_version, pf->max_chunk, pf->dirty.max_ranges,
 		 pf->dirty.pgsizes);

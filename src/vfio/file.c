@@ -626,7 +626,11 @@ static int mvf_vfio_resume_flush(struct mvf_vfio_mig_file *migf)
 	if (!ret && migf->buf_len) {
 		ret = mvf_vf_load_chunk(migf->pf, migf->vf_id, migf->buf,
 					migf->buf_len);
-		if (ret < 0)
+		if (ret == -EOPNOTSUPP)
+			ret = mvf_vfio_migf_cmd_failed_locked(migf, ret,
+							      "LOAD_CHUNK of %zu bytes failed: the device cannot load this image (another image version or device configuration, e.g. device memory size)",
+							      migf->buf_len);
+		else if (ret < 0)
 			ret = mvf_vfio_migf_cmd_failed_locked(migf, ret,
 							      "LOAD_CHUNK of %zu bytes failed",
 							      migf->buf_len);
