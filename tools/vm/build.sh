@@ -67,9 +67,15 @@ for what in "$@"; do
 		krel=$(cat "$kdir/build/include/config/kernel.release")
 		out=build/kmod-$krel
 		echo "build: kernel modules for $krel (dirty-tracking kernel, in the rootfs) into $out" >&2
+		# A copy of the sources: kbuild refuses MO= next to the
+		# stock build's objects in the tree.
+		rm -rf "${repo:?}/$out"
 		mkdir -p "$repo/$out"
+		tar -C "$repo" --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+			--exclude='*.mod.c' --exclude='.*.cmd' -cf - Kbuild src include |
+			tar -C "$repo/$out" -xf -
 		MVF_KERNEL_DIR=$kdir "$here/enter.sh" make -C /mvf-kernel/build \
-			M=/mvf-src MO="/mvf-src/$out" -j"$jobs" modules
+			M="/mvf-src/$out" -j"$jobs" modules
 		for m in mvf_core mvf_vfio_pci; do
 			[ -f "$repo/$out/$m.ko" ] || die "$out/$m.ko was not built"
 		done
