@@ -76,6 +76,8 @@ if [ "${1:-}" = --in-chroot ]; then
 fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (mounts, chroot)"
+# Callers capture stdout for the path: everything else goes to stderr.
+exec 3>&1 1>&2
 root=$(mvf_rootfs "$repo")
 kver=$(mvf_kver "$root")
 src=
@@ -92,7 +94,7 @@ key=$( {
 } | sha256sum | cut -c1-16)
 out=$cache/kernel-$key
 if [ -f "$out/.mvf-ready" ]; then
-	echo "$out"
+	echo "$out" >&3
 	exit 0
 fi
 
@@ -100,7 +102,7 @@ mkdir -p "$cache"
 exec 8>"$cache/kernel-$key.lock"
 flock 8
 if [ -f "$out/.mvf-ready" ]; then
-	echo "$out"
+	echo "$out" >&3
 	exit 0
 fi
 # A failed build is kept and continued (make is incremental) next time.
@@ -118,4 +120,4 @@ touch "$tmp/.mvf-ready"
 rm -rf "$out"
 mv "$tmp" "$out"
 trap - EXIT
-echo "$out"
+echo "$out" >&3
