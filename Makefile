@@ -12,6 +12,7 @@
 #   make vfio-mig   build tools/vfio-mig/vfio-mig with this machine's headers
 #   make check      emulator unit tests, 6.12 build check, selftests in the VM
 #   make check-612  only the 6.12 build check (W=1 against trixie's headers)
+#   make deb        build/mvf-dkms_<version>_all.deb (dh-dkms, built in the rootfs)
 #   make demo       QEMU live migration of a running VM that owns a VF (test VM)
 #   make demo-uapi  the VFIO uAPI migration demo (VF0 -> VF1, no QEMU)
 #   make bench      benchmark in the test VM (64 and 256 MiB device memory)
@@ -47,7 +48,7 @@ clean:
 	fi
 	@if [ -f tools/emu/Makefile ]; then $(MAKE) -C tools/emu clean; fi
 	@if [ -f selftests/Makefile ]; then $(MAKE) -C selftests clean; fi
-	$(MAKE) -C tools/vfio-mig clean
+	@if [ -f tools/vfio-mig/Makefile ]; then $(MAKE) -C tools/vfio-mig clean; fi
 	rm -rf build
 
 emu:
@@ -62,5 +63,8 @@ check-612:
 check demo demo-uapi bench:
 	@tools/vm/test.sh $@
 
+deb:
+	@tools/vm/build.sh deb
+
 .PHONY: all kdir-exists modules install modules_install clean emu vfio-mig \
-	check-612 check demo demo-uapi bench
+	check-612 check demo demo-uapi bench deb

@@ -16,7 +16,13 @@
 # Every mode loads vfio-pci and our modules, binds the PF to mvf_core and
 # the VFs to mvf_vfio_pci through driver_override, and at the end unloads
 # the modules and checks the kernel log; each of these is a check of its
-# own.  Writes OUTDIR/summary ("N passed, N failed"), OUTDIR/dmesg.txt and
+# own.  Except with "installed" in MVF_TESTS (the installed-modules lane,
+# on guest-init.sh's overlay root): then selftests/installed.sh installs
+# the mvf-dkms package (MVF_DEB, default the one build/ holds), the PF binds
+# through udev and its modalias, the VFs through driverctl, the other
+# programs in MVF_TESTS run against those modules, and at the end
+# installed.sh's remove phase (libvirt's nodedev-detach/reattach, apt
+# remove) runs before the unload.  Writes OUTDIR/summary ("N passed, N failed"), OUTDIR/dmesg.txt and
 # OUTDIR/guest-run.log (everything printed, also on the console).
 #
 # Environment: MVF_PF_BDF, MVF_VF0_BDF, MVF_VF1_BDF (default 0000:00:04.0,
@@ -168,7 +174,7 @@ ensure_built() {
 	for p in $TESTS mvf-demo mvf-bench mvf-precopy-bench; do
 		case $p in
 		reinit-stress) p=mig_precopy ;;
-		vfio-mig | qemu-mig | qemu-mig-broken) continue ;;
+		vfio-mig | qemu-mig | qemu-mig-broken | installed) continue ;;
 		esac
 		[ -x "$ST/$p" ] || missing=1
 	done
@@ -183,15 +189,27 @@ ensure_built() {
 
 
 main() {
-	local rc bad
+	local rc bad installed deb
 	mkdir -p "$OUT"
 	echo "guest-run: mode $MODE, kernel $(uname -r), source $SRC, out $OUT"
 	echo "guest-run: PF $PF_BDF, VF0 $VF0_BDF, VF1 $VF1_BDF"
 
-	load_modules
-	result $? "load vfio-pci, mvf_core.ko, mvf_vfio_pci.ko"
-	bind_all
-	result $? "bind PF to mvf_core and VFs to mvf_vfio_pci via driver_override"
+	case " $TESTS " in
+	*" installed "*)
+		installed=1
+		deb=${MVF_DEB:-$(ls "$SRC"/build/mvf-dkms_*_all.deb 2>/dev/null | tail -n1)}
+		# the package's modules, loaded by udev and driverctl
+		run_tap installed "$ST/installed.sh" install "${deb:-no-mvf-dkms-deb-in-build}" \
+			"$PF_BDF" "$VF0_BDF" "$VF1_BDF"
+		;;
+	*)
+		installed=0
+		load_modules
+		result $? "load vfio-pci, mvf_core.ko, mvf_vfio_pci.ko"
+		bind_all
+		result $? "bind PF to mvf_core and VFs to mvf_vfio_pci via driver_override"
+		;;
+	esac
 
 	case "$MODE" in
 	check)
@@ -204,6 +222,7 @@ main() {
 		done
 		for t in $TESTS; do
 			case $t in
+			installed) ;;
 			vfio-mig)
 				# the vfio-mig tool, driven like a user would
 				run_tap vfio-mig "$SRC/tools/vfio-mig/guest-test.sh" \
@@ -276,6 +295,11 @@ main() {
 			"exit status $rc"
 		;;
 	esac
+
+	if [ "$installed" = 1 ]; then
+		run_tap installed-remove "$ST/installed.sh" remove "$deb" \
+			"$PF_BDF" "$VF0_BDF" "$VF1_BDF"
+	fi
 
 	# Unloading must work once the devices are closed.
 	echo "=== unload"

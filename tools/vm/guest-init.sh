@@ -13,7 +13,9 @@
 # Optional kernel parameters: mvf.run=PATH (another runner, used to test the
 # VM plumbing itself), mvf.devmem=MIB (exported as MVF_DEVMEM_MIB),
 # mvf.timeout=SECONDS (the host's limit for the whole boot; exported as
-# MVF_VM_TIMEOUT, and MVF_TEST_TIMEOUT defaults to it minus 120).
+# MVF_VM_TIMEOUT, and MVF_TEST_TIMEOUT defaults to it minus 120),
+# mvf.root=overlay (run on a throwaway overlayfs copy of the root, see
+# overlay_root below).
 #
 # PID 1 must never exit (the kernel would panic), so every exit path goes
 # through the EXIT trap, which powers off and then sleeps.
@@ -66,13 +68,47 @@ power_off() {
 }
 trap power_off EXIT
 
+# overlay_root: make a writable root that cannot change the shared one and
+# run this script again as PID 1 inside it.  The virtiofs root is the
+# host's cached rootfs, shared read-write, and a test that installs
+# packages (selftests/installed.sh) must leave it as it was: the new root
+# is an overlayfs with the virtiofs root as its (read-only) lower layer and
+# a tmpfs as its upper layer, so every write lands in guest RAM and is gone
+# at power-off.  /mvf-src (the repository: programs in, results out) and
+# /mvf-kernel stay the shared mounts.  /.mvf-overlay (in the upper layer
+# only) marks the second pass.
+overlay_root() {
+	local t=/mnt d
+	mount -t tmpfs -o mode=0755 mvf-overlay "$t"
+	mkdir "$t/lower" "$t/upper" "$t/work" "$t/root"
+	mount --bind / "$t/lower"
+	mount -o remount,bind,ro "$t/lower"
+	mount -t overlay -o "lowerdir=$t/lower,upperdir=$t/upper,workdir=$t/work" \
+		mvf-root "$t/root"
+	for d in /mvf-src /mvf-kernel; do
+		mount --rbind "$d" "$t/root$d"
+	done
+	touch "$t/root/.mvf-overlay"
+	mkdir -p "$t/root/.mvf-oldroot"
+	cd "$t/root"
+	pivot_root . .mvf-oldroot
+	note "root is now an overlayfs (upper: tmpfs); restarting init in it"
+	trap - EXIT
+	exec chroot . /mvf-src/tools/vm/guest-init.sh
+}
+
 # PID 1 starts with nothing mounted but the root; proc first, then one
 # mount -a for the rest (see guest-fstab).
 mount -t proc proc /proc
 note "started"
+if [ -e /.mvf-oldroot/proc/self ]; then
+	# second pass of overlay_root: drop the old root's view
+	umount -l /.mvf-oldroot || note "could not detach the old root"
+fi
 # Kernel parameters with a dot are not passed to init; read them here.
 devmem=
 vm_timeout=
+rootmode=
 read -ra cmdline </proc/cmdline
 for arg in "${cmdline[@]}"; do
 	case $arg in
@@ -81,12 +117,21 @@ for arg in "${cmdline[@]}"; do
 	mvf.run=*) runner=${arg#mvf.run=} ;;
 	mvf.devmem=*) devmem=${arg#mvf.devmem=} ;;
 	mvf.timeout=*) vm_timeout=${arg#mvf.timeout=} ;;
+	mvf.root=*) rootmode=${arg#mvf.root=} ;;
 	mvf.tests=*)
 		MVF_TESTS=${arg#mvf.tests=}
 		export MVF_TESTS=${MVF_TESTS//,/ }
 		;;
 	esac
 done
+case $rootmode in
+'') ;;
+overlay) [ -e /.mvf-overlay ] || overlay_root ;;
+*)
+	fail_summary "bad mvf.root= on the kernel command line: '$rootmode'"
+	exit 0
+	;;
+esac
 mount -a -T /mvf-src/tools/vm/guest-fstab
 # The dirty-tracking kernel (tools/vm/kernel.sh) has its modules outside
 # the rootfs; show them at /lib/modules in this VM only.

@@ -12,7 +12,11 @@
 #          program on Debian's kernel; mig_dirty and the QEMU migrations on
 #          the dirty-tracking kernel (QEMU's default, device dirty
 #          tracking); and a QEMU migration with a broken tracker that the
-#          migrated guest must catch.  Last line of output: "N passed, N failed", the unit
+#          migrated guest must catch; and a fourth, the installed-modules
+#          lane: the mvf-dkms package (tools/vm/build.sh deb) apt installed
+#          on a throwaway overlay root, the devices bound by udev, driverctl
+#          and libvirt, two programs run on those modules, apt remove
+#          (selftests/installed.sh).  Last line of output: "N passed, N failed", the unit
 #          tests', the 6.12 check's and the guest's counts added up; a part
 #          that could not run counts as one failure.  Exit status 0 only if
 #          every part ran and nothing failed.
@@ -135,6 +139,7 @@ fi
 # 3. Rootfs, modules and selftests.
 built=0
 kmod_ok=0
+deb_ok=0
 if [ "$host_ok" = 1 ]; then
 	step "test VM rootfs (tools/vm/rootfs.sh)"
 	if root=$(mvf_rootfs "$repo"); then
@@ -152,6 +157,12 @@ if [ "$host_ok" = 1 ]; then
 		step "L3 guest workload (tools/vm/build.sh l3guest, in the rootfs)"
 		"$here/build.sh" l3guest || problem "the L3 guest (tools/l3guest) did not build"
 		if [ "$mode" = check ]; then
+			step "mvf-dkms Debian package (tools/vm/build.sh deb, in the rootfs)"
+			if "$here/build.sh" deb; then
+				deb_ok=1
+			else
+				problem "the mvf-dkms package did not build (build/deb/build.log)"
+			fi
 			step "dirty-tracking kernel and its modules (tools/vm/kernel.sh, build.sh modules-mvf)"
 			if "$here/build.sh" modules-mvf; then
 				kmod_ok=1
@@ -230,6 +241,14 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 			# the workload writes: the migrated guest must notice.
 			MVF_TESTS="qemu-mig-broken" check_vm check-broken \
 				--kernel mvf --vfs 2 --emu-opts "--dirty-fault drop"
+		fi
+		# 4. The installed modules (selftests/installed.sh), on a
+		# throwaway overlay root: apt install the mvf-dkms package,
+		# udev/modalias, driverctl and libvirt bind the devices, two
+		# programs run on those modules, apt remove.
+		if [ "$deb_ok" = 1 ]; then
+			MVF_TESTS="installed mig_arcs vfio-mig" check_vm check-installed \
+				--vfs 2
 		fi
 		;;
 	demo | demo-uapi)
