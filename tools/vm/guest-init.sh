@@ -81,6 +81,14 @@ overlay_root() {
 	local t=/mnt d
 	mount -t tmpfs -o mode=0755 mvf-overlay "$t"
 	mkdir "$t/lower" "$t/upper" "$t/work" "$t/root"
+	# /mvf-src and /mvf-kernel are virtiofs submounts, which overlayfs
+	# cannot look up in its lower layer (EREMOTE): opaque upper
+	# directories hide them, and the real mounts go on top.
+	mkdir "$t/upper/mvf-src" "$t/upper/mvf-kernel"
+	python3 -c 'import os, sys
+for d in sys.argv[1:]:
+    os.setxattr(d, "trusted.overlay.opaque", b"y")' \
+		"$t/upper/mvf-src" "$t/upper/mvf-kernel"
 	mount --bind / "$t/lower"
 	mount -o remount,bind,ro "$t/lower"
 	mount -t overlay -o "lowerdir=$t/lower,upperdir=$t/upper,workdir=$t/work" \
@@ -90,9 +98,11 @@ overlay_root() {
 	done
 	touch "$t/root/.mvf-overlay"
 	mkdir -p "$t/root/.mvf-oldroot"
-	cd "$t/root"
-	pivot_root . .mvf-oldroot
 	note "root is now an overlayfs (upper: tmpfs); restarting init in it"
+	cd "$t/root"
+	# pivot_root(2) (155 on x86-64); the rootfs has no pivot_root(8)
+	perl -e 'my ($new, $old) = (".", ".mvf-oldroot");
+		syscall(155, $new, $old) == 0 or die "pivot_root: $!\n"'
 	trap - EXIT
 	exec chroot . /mvf-src/tools/vm/guest-init.sh
 }
