@@ -80,6 +80,8 @@ KO_DIR=$SRC
 DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty vfio_mig_conformance vfio-mig qemu-mig"
 TESTS=${MVF_TESTS:-$DEFAULT_TESTS}
 REINIT_RUNS=${MVF_REINIT_RUNS:-50}
+# installed.sh's phases (apt, DKMS build, depmod, libvirtd under TCG)
+INSTALLED_TIMEOUT=${MVF_INSTALLED_TIMEOUT:-1200}
 # shellcheck source=selftests/lib/runner.sh
 . "$ST/lib/runner.sh"
 
@@ -199,8 +201,9 @@ main() {
 		installed=1
 		deb=${MVF_DEB:-$(ls "$SRC"/build/mvf-dkms_*_all.deb 2>/dev/null | tail -n1)}
 		# the package's modules, loaded by udev and driverctl
-		run_tap installed "$ST/installed.sh" install "${deb:-no-mvf-dkms-deb-in-build}" \
-			"$PF_BDF" "$VF0_BDF" "$VF1_BDF"
+		# DKMS's build and depmod take minutes under TCG
+		TIMEOUT=$INSTALLED_TIMEOUT run_tap installed "$ST/installed.sh" install \
+			"${deb:-no-mvf-dkms-deb-in-build}" "$PF_BDF" "$VF0_BDF" "$VF1_BDF"
 		;;
 	*)
 		installed=0
@@ -297,8 +300,8 @@ main() {
 	esac
 
 	if [ "$installed" = 1 ]; then
-		run_tap installed-remove "$ST/installed.sh" remove "$deb" \
-			"$PF_BDF" "$VF0_BDF" "$VF1_BDF"
+		TIMEOUT=$INSTALLED_TIMEOUT run_tap installed-remove "$ST/installed.sh" remove \
+			"$deb" "$PF_BDF" "$VF0_BDF" "$VF1_BDF"
 	fi
 
 	# Unloading must work once the devices are closed.

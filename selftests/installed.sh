@@ -46,7 +46,6 @@ KVER=$(uname -r)
 # (minutes under TCG).
 APT_OFFLINE=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=/dev/null)
 DKMS_DIR=/lib/modules/$KVER/updates/dkms
-LOG=${MVF_INSTALLED_LOG:-/tmp/installed-$PHASE.log}
 N=0
 FAILED=0
 
@@ -61,13 +60,11 @@ ok() { # ok 0|1 DESCRIPTION [DETAIL]
 	fi
 }
 
-# run CMD...: run CMD with its output in $LOG and on stdout as TAP comments.
+# run CMD...: run CMD, its output on stdout as TAP comments as it comes
+# (a phase that runs out of time still shows where it was).
 run() {
-	local rc
-	"$@" >"$LOG" 2>&1
-	rc=$?
-	sed 's/^/# /' "$LOG"
-	return $rc
+	"$@" </dev/null 2>&1 | sed -u 's/^/# /'
+	return "${PIPESTATUS[0]}"
 }
 
 driver_of() {
@@ -184,7 +181,7 @@ install_phase() {
 	# their rules (modprobe by MODALIAS) to finish.
 	is_driver "$PF" ""
 	st=$?
-	/usr/lib/systemd/systemd-udevd --daemon >"$LOG" 2>&1 || st=1
+	run /usr/lib/systemd/systemd-udevd --daemon || st=1
 	wait_for 30 udevadm control --ping || st=1
 	run udevadm trigger --type=devices --action=add || st=1
 	run udevadm settle --timeout=120 || st=1
@@ -234,8 +231,9 @@ remove_phase() {
 
 	# libvirt: monolithic libvirtd (qemu and nodedev drivers in one)
 	st=0
-	libvirtd --daemon --pid-file /run/mvf-libvirtd.pid >"$LOG" 2>&1 || st=1
-	wait_for 120 virsh -c qemu:///system nodedev-list --cap pci || st=1
+	run libvirtd --daemon --pid-file /run/mvf-libvirtd.pid || st=1
+	# the first connection probes QEMU's capabilities (slow under TCG)
+	wait_for 300 virsh -c qemu:///system nodedev-list --cap pci || st=1
 	vnode=pci_$(echo "$VF1" | tr ':.' '__')
 	s=$(virsh -c qemu:///system nodedev-list --cap pci 2>&1 | grep -cx "$vnode")
 	[ "$s" = 1 ] || { echo "# virsh nodedev-list --cap pci has no $vnode"; st=1; }

@@ -247,8 +247,11 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 		# udev/modalias, driverctl and libvirt bind the devices, two
 		# programs run on those modules, apt remove.
 		if [ "$deb_ok" = 1 ]; then
-			MVF_TESTS="installed mig_arcs vfio-mig" check_vm check-installed \
-				--vfs 2
+			# (DKMS's build and depmod under TCG: the install
+			# phase alone takes 5-10 minutes)
+			MVF_VM_TIMEOUT=${MVF_VM_TIMEOUT:-3600} \
+				MVF_TESTS="installed mig_arcs vfio-mig" \
+				check_vm check-installed --vfs 2
 		fi
 		;;
 	demo | demo-uapi)
