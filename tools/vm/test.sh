@@ -8,7 +8,7 @@
 #          selftests and vfio-mig (built in the rootfs), the 6.12 build check
 #          (tools/vm/buildroot-612.sh: the modules with W=1 against Debian
 #          trixie's 6.12 headers, one test), the dirty-tracking kernel
-#          (tools/vm/kernel.sh, cached), and three VM boots: every guest
+#          (tools/vm/kernel.sh, cached), the mvf-dkms package, and four VM boots: every guest
 #          program on Debian's kernel; mig_dirty and the QEMU migrations on
 #          the dirty-tracking kernel (QEMU's default, device dirty
 #          tracking); and a QEMU migration with a broken tracker that the
