@@ -628,7 +628,7 @@ static uint64_t drain_precopy(struct __test_metadata *_metadata,
 			       (unsigned long long)info.initial_bytes);
 		prev_init = info.initial_bytes;
 		n = rd(fd, self->buf, RD_CHUNK);
-		ASSERT_NE(0, n) TH_LOG("permanent end of stream in PRE_COPY");
+		ASSERT_NE(0, n) TH_LOG("read() returned 0 (end of stream) in PRE_COPY, not -ENOMSG");
 		if (n > 0) {
 			total += (uint64_t)n;
 			ASSERT_GT(limit, total)
