@@ -628,7 +628,8 @@ static uint64_t drain_precopy(struct __test_metadata *_metadata,
 			       (unsigned long long)info.initial_bytes);
 		prev_init = info.initial_bytes;
 		n = rd(fd, self->buf, RD_CHUNK);
-		ASSERT_NE(0, n) TH_LOG("read() returned 0 (end of stream) in PRE_COPY, not -ENOMSG");
+		ASSERT_NE(0, n)
+			TH_LOG("read() returned 0 (end of stream) in PRE_COPY, not -ENOMSG");
 		if (n > 0) {
 			total += (uint64_t)n;
 			ASSERT_GT(limit, total)
@@ -892,7 +893,7 @@ TEST_F_TIMEOUT(conf, precopy_info_v1_no_reinit, 600)
 TEST_F_TIMEOUT(conf, reset_advertised, 60)
 {
 	EXPECT_TRUE(!!(self->d.info.flags & VFIO_DEVICE_FLAGS_RESET))
-		TH_LOG("%s: VFIO_DEVICE_GET_INFO flags 0x%x without VFIO_DEVICE_FLAGS_RESET",
+		TH_LOG("%s: flags 0x%x without VFIO_DEVICE_FLAGS_RESET",
 		       conf_name, self->d.info.flags);
 	/* and the reset itself works, from RUNNING to RUNNING */
 	EXPECT_EQ(0, vt_dev_reset(&self->d));
@@ -924,8 +925,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!spec || !is_spec(spec)) {
-		fprintf(stderr, "usage: %s [harness options] BDF|UUID|SYSFS-PATH (or VFIO_SELFTESTS_DEV=...)\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s [harness options] BDF|UUID|SYSFS-PATH\n"
+			"(or VFIO_SELFTESTS_DEV=BDF|UUID|SYSFS-PATH)\n", argv[0]);
 		return KSFT_SKIP;
 	}
 	e = getenv("VFIO_SELFTESTS_CDEV");

@@ -62,13 +62,13 @@ int vt_dev_resolve(const char *spec, char sysfs[VT_PATH_LEN],
 	const char *base;
 	int ret;
 
-	if (vt_is_bdf(spec))
+	if (vt_is_bdf(spec)) {
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", spec);
-	else if (vt_is_uuid(spec))
+	} else if (vt_is_uuid(spec)) {
 		snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", spec);
-	else if (spec[0] == '/')
+	} else if (spec[0] == '/') {
 		snprintf(path, sizeof(path), "%s", spec);
-	else {
+	} else {
 		fprintf(stderr, "%s: not a PCI BDF, an mdev UUID or a sysfs path\n",
 			spec);
 		return -EINVAL;

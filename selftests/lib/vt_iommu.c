@@ -101,32 +101,32 @@ void vt_iommu_fini(struct vt_iommu *v)
 	v->iommufd = -1;
 }
 
-static int map(struct vt_iommu *v, struct vt_dma *dma)
+static int map_ioas(struct vt_iommu *v, struct vt_dma *dma)
 {
-	if (v->backend == VT_CDEV) {
-		struct iommu_ioas_map m = {
-			.size = sizeof(m),
-			.flags = IOMMU_IOAS_MAP_FIXED_IOVA |
-				 IOMMU_IOAS_MAP_READABLE |
-				 IOMMU_IOAS_MAP_WRITEABLE,
-			.ioas_id = v->ioas_id,
-			.user_va = (uintptr_t)dma->va,
-			.length = dma->size,
-			.iova = dma->iova,
-		};
+	struct iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = v->ioas_id,
+		.user_va = (uintptr_t)dma->va,
+		.length = dma->size,
+		.iova = dma->iova,
+	};
 
-		return ioctl(v->iommufd, IOMMU_IOAS_MAP, &m) ? -errno : 0;
-	} else {
-		struct vfio_iommu_type1_dma_map m = {
-			.argsz = sizeof(m),
-			.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-			.vaddr = (uintptr_t)dma->va,
-			.iova = dma->iova,
-			.size = dma->size,
-		};
+	return ioctl(v->iommufd, IOMMU_IOAS_MAP, &m) ? -errno : 0;
+}
 
-		return ioctl(v->container, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
-	}
+static int map_type1(struct vt_iommu *v, struct vt_dma *dma)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)dma->va,
+		.iova = dma->iova,
+		.size = dma->size,
+	};
+
+	return ioctl(v->container, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
 }
 
 /**
@@ -161,7 +161,7 @@ int vt_dma_alloc(struct vt_iommu *v, size_t size, struct vt_dma *dma)
 	}
 	dma->size = size;
 	dma->iova = v->next_iova;
-	ret = map(v, dma);
+	ret = v->backend == VT_CDEV ? map_ioas(v, dma) : map_type1(v, dma);
 	if (ret) {
 		fprintf(stderr, "vfio: %s iova 0x%llx size %zu: %s\n",
 			v->backend == VT_CDEV ? "IOMMU_IOAS_MAP" :
