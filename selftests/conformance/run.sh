@@ -7,9 +7,9 @@
 # mtty is the kernel's own sample migration driver (samples/vfio-mdev/
 # mtty.c), built from the rootfs's kernel source by tools/vm/build.sh mtty
 # into build/mtty/mtty.ko.  This script loads it (after the mdev core),
-# creates one instance with a fixed UUID, runs the suite on the VF (by BDF)
-# and on the instance (by UUID), each through its IOMMU group and, where
-# the kernel has VFIO cdevs, through its cdev as well, and hands the TAP
+# creates one instance with a fixed UUID, runs the suite on the VF (by its
+# sysfs path) and on the instance (by UUID), each through its IOMMU group
+# and, where the kernel has VFIO cdevs, through its cdev as well, hands the TAP
 # outputs to compare.py with each device's expectation file (mvf.xfail,
 # mtty.xfail).  Prints compare.py's TAP (one test a check) and table; the
 # table also goes to OUTDIR/conformance/table.txt, the suite's own outputs
@@ -101,7 +101,9 @@ mtty_up
 mvf_x=${MVF_CONF_MVF_XFAIL:-$HERE/mvf.xfail}
 mtty_x=${MVF_CONF_MTTY_XFAIL:-$HERE/mtty.xfail}
 devs=(--dev mvf "$D/mvf.tap" "$mvf_x" --dev mtty "$D/mtty.tap" "$mtty_x")
-suite mvf "$VF"
+# The VF by its sysfs path (its BDF is what the mvf tests select it by),
+# mtty by its UUID: every way to name a device is used.
+suite mvf "$(readlink -f "/sys/bus/pci/devices/$VF")"
 suite mtty "$MTTY_UUID"
 if has_cdev "/sys/bus/pci/devices/$VF"; then
 	suite mvf-cdev "$VF" cdev
