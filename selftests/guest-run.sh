@@ -22,8 +22,8 @@
 # through udev and its modalias, the VFs through driverctl, the other
 # programs in MVF_TESTS run against those modules, and at the end
 # installed.sh's remove phase (libvirt's nodedev-detach/reattach, apt
-# remove) runs before the unload.  Writes OUTDIR/summary ("N passed, N failed"), OUTDIR/dmesg.txt and
-# OUTDIR/guest-run.log (everything printed, also on the console).
+# remove) runs before the unload.  Writes OUTDIR/summary ("N passed, N
+# failed"), OUTDIR/dmesg.txt and OUTDIR/guest-run.log (everything printed, also on the console).
 #
 # Environment: MVF_PF_BDF, MVF_VF0_BDF, MVF_VF1_BDF (default 0000:00:04.0,
 # 0000:00:05.0, 0000:00:06.0), MVF_VF2_BDF, MVF_VF3_BDF (0000:00:07.0,
@@ -76,8 +76,10 @@ KO_DIR=$SRC
 # reinit-stress: mig_precopy's REINIT-is-synchronous test 50 times in a
 # row (it once lost a race in the emulator's write ordering); vfio-mig:
 # the vfio-mig tool's smoke test; qemu-mig: QEMU live migration of a VM
-# owning VFs (selftests/qemu/qemu-mig.py).
-DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty vfio_mig_conformance vfio-mig qemu-mig"
+# owning VFs (selftests/qemu/qemu-mig.py); conformance: the generic
+# vfio_mig_conformance on VF0 and on mtty, side by side
+# (selftests/conformance/run.sh; vfio_mig_conformance alone runs it on VF0).
+DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty conformance vfio-mig qemu-mig"
 TESTS=${MVF_TESTS:-$DEFAULT_TESTS}
 REINIT_RUNS=${MVF_REINIT_RUNS:-50}
 # installed.sh's phases (apt, DKMS build, depmod, libvirtd under TCG)
@@ -176,6 +178,7 @@ ensure_built() {
 	for p in $TESTS mvf-demo mvf-bench mvf-precopy-bench; do
 		case $p in
 		reinit-stress) p=mig_precopy ;;
+		conformance) p=vfio_mig_conformance ;;
 		vfio-mig | qemu-mig | qemu-mig-broken | installed) continue ;;
 		esac
 		[ -x "$ST/$p" ] || missing=1
@@ -256,6 +259,12 @@ main() {
 				# generic suite: one device, as the upstream
 				# vfio selftests take it
 				run_tap "$t" "$ST/$t" "$VF0_BDF"
+				;;
+			conformance)
+				# the generic suite on VF0 and on mtty, side by
+				# side (two runs of it: twice the time)
+				TIMEOUT=$((TIMEOUT * 2)) run_tap "$t" \
+					"$ST/conformance/run.sh" "$OUT" "$VF0_BDF"
 				;;
 			*)
 				if [ -x "$ST/$t" ]; then

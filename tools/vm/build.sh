@@ -16,9 +16,12 @@
 #    (a compile check against the host's older uAPI headers);
 #  - deb: the mvf-dkms Debian package (debian/, dh-dkms), built with
 #    dpkg-buildpackage in the rootfs from a copy of the sources without
-#    build products, as build/mvf-dkms_<version>_all.deb ("make deb").
+#    build products, as build/mvf-dkms_<version>_all.deb ("make deb");
+#  - mtty: the kernel's sample migration driver (samples/vfio-mdev/mtty.c
+#    of the rootfs's linux-source) against the rootfs kernel's headers, as
+#    build/mtty/mtty.ko: the peer device of the conformance suite.
 #
-# usage: tools/vm/build.sh [emu|modules|modules-mvf|selftests|vfio-mig|vfio-mig-host|l3guest|deb]...
+# usage: tools/vm/build.sh [emu|modules|modules-mvf|selftests|vfio-mig|vfio-mig-host|l3guest|mtty|deb]...
 #        (default: emu modules selftests vfio-mig l3guest)
 # env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
 #        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
@@ -33,8 +36,8 @@ jobs=${MVF_JOBS:-2}
 [ $# -gt 0 ] || set -- emu modules selftests vfio-mig l3guest
 for what in "$@"; do
 	case $what in
-	emu | modules | modules-mvf | selftests | vfio-mig | vfio-mig-host | l3guest | deb) ;;
-	*) die "unknown part '$what' (want emu, modules, modules-mvf, selftests, vfio-mig, vfio-mig-host, l3guest or deb)" ;;
+	emu | modules | modules-mvf | selftests | vfio-mig | vfio-mig-host | l3guest | mtty | deb) ;;
+	*) die "unknown part '$what' (want emu, modules, modules-mvf, selftests, vfio-mig, vfio-mig-host, l3guest, mtty or deb)" ;;
 	esac
 done
 
@@ -136,6 +139,20 @@ for what in "$@"; do
 		rm -f "$repo"/build/mvf-dkms_*_all.deb
 		mv "${debs[0]}" "$repo/build/"
 		echo "build: build/${debs[0]##*/}" >&2
+		;;
+	mtty)
+		need_root
+		ksrc=$(mvf_ksft_dir "$root")
+		ksrc=${ksrc%/tools/testing/selftests}
+		out=build/mtty
+		echo "build: mtty from $ksrc for $kver (in the rootfs) into $out" >&2
+		rm -rf "${repo:?}/$out"
+		mkdir -p "$repo/$out"
+		cp "$root$ksrc/samples/vfio-mdev/mtty.c" "$repo/$out/"
+		echo 'obj-m := mtty.o' >"$repo/$out/Kbuild"
+		"$here/enter.sh" make -C "/usr/src/linux-headers-$kver" \
+			M="/mvf-src/$out" -j"$jobs" modules
+		[ -f "$repo/$out/mtty.ko" ] || die "$out/mtty.ko was not built"
 		;;
 	vfio-mig-host)
 		echo "build: vfio-mig (host, build/host/vfio-mig)" >&2
