@@ -23,7 +23,8 @@
 # programs in MVF_TESTS run against those modules, and at the end
 # installed.sh's remove phase (libvirt's nodedev-detach/reattach, apt
 # remove) runs before the unload.  Writes OUTDIR/summary ("N passed, N
-# failed"), OUTDIR/dmesg.txt and OUTDIR/guest-run.log (everything printed, also on the console).
+# failed"), OUTDIR/dmesg.txt and OUTDIR/guest-run.log (everything
+# printed, also on the console).
 #
 # Environment: MVF_PF_BDF, MVF_VF0_BDF, MVF_VF1_BDF (default 0000:00:04.0,
 # 0000:00:05.0, 0000:00:06.0), MVF_VF2_BDF, MVF_VF3_BDF (0000:00:07.0,

@@ -30,6 +30,7 @@ out=${2:-$repo/build/fresh-user.txt}
 # Not under /tmp: the VM's socket paths must stay short, and a cold
 # cache is several GB.
 scratch=$(mktemp -d /var/tmp/mvf-fresh.XXXXXX)
+# shellcheck disable=SC2317 # runs as the EXIT trap
 cleanup() {
 	[ "${MVF_KEEP:-0}" = 1 ] || rm -rf --one-file-system "$scratch"
 }
