@@ -6,8 +6,9 @@
  * In STOP_COPY the driver keeps SAVE_CHUNKs queued into the file's DMA
  * buffers while the user reads (Documentation/driver.rst, "Data path");
  * on the resume side write() queues LOAD_CHUNKs and returns.  Run with the
- * emulator's --slow-chunks MS (tools/vm/run.sh --emu-opts "--slow-chunks
- * 300"): every chunk command is then held MS ms in the device, so right
+ * emulator's --slow-chunks MS (tools/vm/run.sh --devmem-mib 16 --emu-opts
+ * "--slow-chunks 200", as make check does): every chunk command is then
+ * held MS ms in the device, so right
  * after a read()/write() returns there certainly are chunk commands in
  * flight, and each test ends the stream that moment.  Each test then
  * checks the exact errnos and states, that a later save is byte for byte
@@ -144,7 +145,7 @@ static void expect_clean(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, bad_kmsg(_metadata, self->kmsg));
 }
 
-TEST_F(inf, leave_stop_copy)
+TEST_F_TIMEOUT(inf, leave_stop_copy, 300)
 {
 	int fd = start_save(_metadata, self);
 
@@ -154,7 +155,7 @@ TEST_F(inf, leave_stop_copy)
 	expect_clean(_metadata, self);
 }
 
-TEST_F(inf, close_fd_then_leave)
+TEST_F_TIMEOUT(inf, close_fd_then_leave, 300)
 {
 	int fd = start_save(_metadata, self);
 
@@ -163,7 +164,7 @@ TEST_F(inf, close_fd_then_leave)
 	expect_clean(_metadata, self);
 }
 
-TEST_F(inf, close_device)
+TEST_F_TIMEOUT(inf, close_device, 300)
 {
 	int fd = start_save(_metadata, self);
 
@@ -180,7 +181,7 @@ TEST_F(inf, close_device)
 	EXPECT_EQ(0, bad_kmsg(_metadata, self->kmsg));
 }
 
-TEST_F(inf, reset)
+TEST_F_TIMEOUT(inf, reset, 300)
 {
 	struct mvf_buf again = { 0 };
 	int fd = start_save(_metadata, self);
@@ -190,6 +191,7 @@ TEST_F(inf, reset)
 	expect_enodev(_metadata, fd, false);
 	ASSERT_EQ(0, close(fd));
 	/* Registers reset, device memory kept: a full-size image again. */
+	ASSERT_EQ(0, mvf_pair_vf_setup(&self->p, 0));
 	ASSERT_SET_STATE(&self->p.dev[0], VFIO_DEVICE_STATE_STOP);
 	ASSERT_EQ(0, mvf_mig_save(&self->p.dev[0], &again));
 	EXPECT_EQ(self->ref.len, again.len);
@@ -227,7 +229,7 @@ static void expect_loads(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, bad_kmsg(_metadata, self->kmsg));
 }
 
-TEST_F(inf, resume_reset)
+TEST_F_TIMEOUT(inf, resume_reset, 300)
 {
 	int fd = start_load(_metadata, self);
 
@@ -238,7 +240,7 @@ TEST_F(inf, resume_reset)
 	expect_loads(_metadata, self);
 }
 
-TEST_F(inf, resume_close_device)
+TEST_F_TIMEOUT(inf, resume_close_device, 300)
 {
 	int fd = start_load(_metadata, self);
 
@@ -251,7 +253,7 @@ TEST_F(inf, resume_close_device)
 	expect_loads(_metadata, self);
 }
 
-TEST_F(inf, resume_finish_waits)
+TEST_F_TIMEOUT(inf, resume_finish_waits, 300)
 {
 	struct mvf_regs s1;
 	size_t done = 0;

@@ -819,7 +819,7 @@ int mvf_aq_cmd_wait(struct mvf_pf *pf, struct mvf_vf_cmd *c, bool killable,
 		mvf_aq_reap(pf);
 		if (completion_done(&c->done))
 			dev_warn_once(&pf->pdev->dev,
-				      "admin completion found without its MSI-X: polling every %u ms\n",
+				      "admin completion reaped by polling before its MSI-X (lost or late); waiters poll every %u ms\n",
 				      MVF_AQ_POLL_MS);
 	}
 	c->busy = false;

@@ -10,7 +10,7 @@
 #          trixie's 6.12 headers, one test), the dirty-tracking kernel
 #          (tools/vm/kernel.sh, cached), and four VM boots: every guest
 #          program on Debian's kernel; mig_inflight on it with the
-#          emulator's --slow-chunks 300; mig_dirty and the QEMU migrations on
+#          emulator's --slow-chunks 200; mig_dirty and the QEMU migrations on
 #          the dirty-tracking kernel (QEMU's default, device dirty
 #          tracking); and a QEMU migration with a broken tracker that the
 #          migrated guest must catch.  Last line of output: "N passed, N failed", the unit
@@ -220,10 +220,10 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 		# 1. Debian's kernel: every guest program; VF4 has half the
 		# device memory (qemu-mig's devmem-mismatch case).
 		check_vm check --vfs 5 --emu-opts "--devmem-mib 64,64,64,64,32"
-		# 1b. The same kernel with every SAVE/LOAD_CHUNK held 300 ms in
+		# 1b. The same kernel with every SAVE/LOAD_CHUNK held 200 ms in
 		# the device: close, reset and arcs with chunks in flight.
 		MVF_TESTS="mig_inflight" check_vm check-inflight \
-			--emu-opts "--slow-chunks 300"
+			--devmem-mib 16 --emu-opts "--slow-chunks 200"
 		# 2. The dirty-tracking kernel (tools/vm/kernel.sh): the vfio
 		# core can REPORT, so mig_dirty goes through it and QEMU runs
 		# with its default, device dirty tracking.
