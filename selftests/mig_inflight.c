@@ -43,7 +43,7 @@
 
 FIXTURE(inf) {
 	struct mvf_pair p;
-	struct mvf_buf ref;	/* VF0's stream, saved in STOP */
+	struct vt_buf ref;	/* VF0's stream, saved in STOP */
 	struct mvf_regs s0;
 	int kmsg;		/* /dev/kmsg, positioned at the test's start */
 	uint8_t *io;
@@ -57,7 +57,7 @@ FIXTURE_SETUP(inf)
 					0x1f11a5e000000001ull, 0));
 	ASSERT_SET_STATE(&self->p.dev[0], VFIO_DEVICE_STATE_STOP);
 	mvf_regs_read(&self->p.dev[0], &self->s0);
-	ASSERT_EQ(0, mvf_mig_save(&self->p.dev[0], &self->ref));
+	ASSERT_EQ(0, vt_mig_save(&self->p.dev[0].vt, &self->ref));
 	/* Several chunks, so that some are queued after the first read. */
 	ASSERT_LT(4 * (size_t)IF_IO, self->ref.len);
 	self->io = malloc(IF_IO);
@@ -72,7 +72,7 @@ FIXTURE_TEARDOWN(inf)
 	if (self->kmsg >= 0)
 		close(self->kmsg);
 	free(self->io);
-	mvf_buf_free(&self->ref);
+	vt_buf_free(&self->ref);
 	mvf_pair_close(&self->p);
 }
 
@@ -134,14 +134,14 @@ static void expect_enodev(struct __test_metadata *_metadata, int fd,
 static void expect_clean(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(inf) *self)
 {
-	struct mvf_buf again = { 0 };
+	struct vt_buf again = { 0 };
 
-	ASSERT_EQ(0, mvf_mig_save(&self->p.dev[0], &again));
+	ASSERT_EQ(0, vt_mig_save(&self->p.dev[0].vt, &again));
 	EXPECT_EQ(self->ref.len, again.len);
 	EXPECT_EQ(0, memcmp(self->ref.data, again.data,
 			    again.len < self->ref.len ? again.len :
 							 self->ref.len));
-	mvf_buf_free(&again);
+	vt_buf_free(&again);
 	EXPECT_EQ(0, bad_kmsg(_metadata, self->kmsg));
 }
 
@@ -177,25 +177,25 @@ TEST_F_TIMEOUT(inf, close_device, 300)
 	ASSERT_MIG_STATE(&self->p.dev[0], VFIO_DEVICE_STATE_RUNNING);
 	ASSERT_EQ(0, mvf_pair_vf_setup(&self->p, 0));
 	ASSERT_SET_STATE(&self->p.dev[0], VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mvf_mig_save(&self->p.dev[0], &self->ref));
+	ASSERT_EQ(0, vt_mig_save(&self->p.dev[0].vt, &self->ref));
 	EXPECT_EQ(0, bad_kmsg(_metadata, self->kmsg));
 }
 
 TEST_F_TIMEOUT(inf, reset, 300)
 {
-	struct mvf_buf again = { 0 };
+	struct vt_buf again = { 0 };
 	int fd = start_save(_metadata, self);
 
-	ASSERT_EQ(0, mvf_dev_reset(&self->p.dev[0]));
+	ASSERT_EQ(0, vt_dev_reset(&self->p.dev[0].vt));
 	ASSERT_MIG_STATE(&self->p.dev[0], VFIO_DEVICE_STATE_RUNNING);
 	expect_enodev(_metadata, fd, false);
 	ASSERT_EQ(0, close(fd));
 	/* Registers reset, device memory kept: a full-size image again. */
 	ASSERT_EQ(0, mvf_pair_vf_setup(&self->p, 0));
 	ASSERT_SET_STATE(&self->p.dev[0], VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mvf_mig_save(&self->p.dev[0], &again));
+	ASSERT_EQ(0, vt_mig_save(&self->p.dev[0].vt, &again));
 	EXPECT_EQ(self->ref.len, again.len);
-	mvf_buf_free(&again);
+	vt_buf_free(&again);
 	EXPECT_EQ(0, bad_kmsg(_metadata, self->kmsg));
 }
 
@@ -208,7 +208,7 @@ static int start_load(struct __test_metadata *_metadata,
 
 	ASSERT_SET_STATE(&self->p.dev[1], VFIO_DEVICE_STATE_STOP);
 	ASSERT_SET_STATE_FD(&self->p.dev[1], VFIO_DEVICE_STATE_RESUMING, &fd);
-	EXPECT_EQ(0, mvf_mig_write_all(&self->p.dev[1], fd, self->ref.data,
+	EXPECT_EQ(0, vt_mig_write_all(&self->p.dev[1].vt, fd, self->ref.data,
 				       3 * IF_IO, IF_IO, &done));
 	EXPECT_EQ(3 * IF_IO, done);
 	return fd;
@@ -221,7 +221,7 @@ static void expect_loads(struct __test_metadata *_metadata,
 	struct mvf_regs s1;
 
 	ASSERT_SET_STATE(&self->p.dev[1], VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mvf_mig_load(&self->p.dev[1], self->ref.data,
+	ASSERT_EQ(0, vt_mig_load(&self->p.dev[1].vt, self->ref.data,
 				  self->ref.len));
 	mvf_regs_read(&self->p.dev[1], &s1);
 	EXPECT_EQ(0, mvf_regs_diff("VF0 saved vs VF1 loaded", &self->s0, &s1,
@@ -233,7 +233,7 @@ TEST_F_TIMEOUT(inf, resume_reset, 300)
 {
 	int fd = start_load(_metadata, self);
 
-	ASSERT_EQ(0, mvf_dev_reset(&self->p.dev[1]));
+	ASSERT_EQ(0, vt_dev_reset(&self->p.dev[1].vt));
 	ASSERT_MIG_STATE(&self->p.dev[1], VFIO_DEVICE_STATE_RUNNING);
 	expect_enodev(_metadata, fd, true);
 	ASSERT_EQ(0, close(fd));
@@ -261,7 +261,7 @@ TEST_F_TIMEOUT(inf, resume_finish_waits, 300)
 
 	ASSERT_SET_STATE(&self->p.dev[1], VFIO_DEVICE_STATE_STOP);
 	ASSERT_SET_STATE_FD(&self->p.dev[1], VFIO_DEVICE_STATE_RESUMING, &fd);
-	ASSERT_EQ(0, mvf_mig_write_all(&self->p.dev[1], fd, self->ref.data,
+	ASSERT_EQ(0, vt_mig_write_all(&self->p.dev[1].vt, fd, self->ref.data,
 				       self->ref.len, IF_IO, &done));
 	/* LOAD_CHUNKs still held by the device: STOP waits for them. */
 	ASSERT_SET_STATE(&self->p.dev[1], VFIO_DEVICE_STATE_STOP);

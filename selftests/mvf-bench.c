@@ -153,7 +153,7 @@ static int save(struct mvf_dev *d, uint8_t *out, size_t cap, size_t *len)
 	size_t got = 0;
 	int fd, ret;
 
-	ret = mvf_mig_set_state(d, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	ret = vt_mig_set_state(&d->vt, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	if (ret)
 		return ret;
 	for (;;) {
@@ -162,7 +162,7 @@ static int save(struct mvf_dev *d, uint8_t *out, size_t cap, size_t *len)
 
 		if (out && cap - got < IO_SIZE) {
 			fprintf(stderr, "%s: stream longer than %zu bytes\n",
-				d->bdf, cap);
+				d->vt.name, cap);
 			close(fd);
 			return -EFBIG;
 		}
@@ -172,7 +172,7 @@ static int save(struct mvf_dev *d, uint8_t *out, size_t cap, size_t *len)
 		if (n < 0) {
 			ret = -errno;
 			fprintf(stderr, "%s: read data_fd at %zu: %s\n",
-				d->bdf, got, strerror(-ret));
+				d->vt.name, got, strerror(-ret));
 			close(fd);
 			return ret;
 		}
@@ -182,7 +182,7 @@ static int save(struct mvf_dev *d, uint8_t *out, size_t cap, size_t *len)
 	}
 	close(fd);
 	*len = got;
-	return mvf_mig_set_state(d, VFIO_DEVICE_STATE_STOP, NULL);
+	return vt_mig_set_state(&d->vt, VFIO_DEVICE_STATE_STOP, NULL);
 }
 
 static int resume(struct mvf_dev *d, const uint8_t *s, size_t len)
@@ -190,17 +190,17 @@ static int resume(struct mvf_dev *d, const uint8_t *s, size_t len)
 	size_t done;
 	int fd, ret;
 
-	ret = mvf_mig_set_state(d, VFIO_DEVICE_STATE_RESUMING, &fd);
+	ret = vt_mig_set_state(&d->vt, VFIO_DEVICE_STATE_RESUMING, &fd);
 	if (ret)
 		return ret;
-	ret = mvf_mig_write_all(d, fd, s, len, IO_SIZE, &done);
+	ret = vt_mig_write_all(&d->vt, fd, s, len, IO_SIZE, &done);
 	close(fd);
 	if (ret) {
 		fprintf(stderr, "%s: write data_fd at %zu of %zu: %s\n",
-			d->bdf, done, len, strerror(-ret));
+			d->vt.name, done, len, strerror(-ret));
 		return ret;
 	}
-	return mvf_mig_set_state(d, VFIO_DEVICE_STATE_STOP, NULL);
+	return vt_mig_set_state(&d->vt, VFIO_DEVICE_STATE_STOP, NULL);
 }
 
 struct saver {
@@ -279,10 +279,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "filling VF0: %s\n", strerror(-ret));
 		return 2;
 	}
-	ret = mvf_mig_set_state(&p->dev[0], VFIO_DEVICE_STATE_STOP, NULL);
-	ret = ret ? ret : mvf_mig_set_state(&p->dev[1],
+	ret = vt_mig_set_state(&p->dev[0].vt, VFIO_DEVICE_STATE_STOP, NULL);
+	ret = ret ? ret : vt_mig_set_state(&p->dev[1].vt,
 					    VFIO_DEVICE_STATE_STOP, NULL);
-	ret = ret ? ret : mvf_mig_data_size(&p->dev[0], &est);
+	ret = ret ? ret : vt_mig_data_size(&p->dev[0].vt, &est);
 	if (ret)
 		return 2;
 	/* The estimate plus slack: one mapping, no realloc of a GiB. */
@@ -378,8 +378,8 @@ int main(int argc, char **argv)
 	out(f, "resume_peak_vmalloc_kib=%ld\n", wr.vmalloc_peak - wr.vmalloc0);
 	out(f, "verified=%d\n", verified);
 	fclose(f);
-	mvf_mig_set_state(&p->dev[0], VFIO_DEVICE_STATE_RUNNING, NULL);
-	mvf_mig_set_state(&p->dev[1], VFIO_DEVICE_STATE_RUNNING, NULL);
+	vt_mig_set_state(&p->dev[0].vt, VFIO_DEVICE_STATE_RUNNING, NULL);
+	vt_mig_set_state(&p->dev[1].vt, VFIO_DEVICE_STATE_RUNNING, NULL);
 	munmap(stream, cap);
 	mvf_pair_close(p);
 	return verified ? 0 : 1;
