@@ -15,7 +15,7 @@
 #   make deb        build/mvf-dkms_<version>_all.deb (dh-dkms, built in the rootfs)
 #   make demo       QEMU live migration of a running VM that owns a VF (test VM)
 #   make demo-uapi  the VFIO uAPI migration demo (VF0 -> VF1, no QEMU)
-#   make bench      benchmark in the test VM (64 and 256 MiB device memory)
+#   make bench      benchmark in the test VM (64, 256 and 1024 MiB device memory)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KVER = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || \

@@ -7,8 +7,15 @@
  * host memory owned by the PF driver.  Indices are free-running u32 as on
  * the VF rings; the completion of command i goes to CQ slot
  * (i & (size - 1)) with phase ((i / size) & 1) ^ 1, and MSI-X vector
- * MVF_PF_MSIX_ADMINQ fires after each completion.  Commands complete in
- * order.  Every command names the VF it acts on in @vf_id.
+ * MVF_PF_MSIX_ADMINQ fires after each completion.  Up to size commands
+ * may be outstanding; the driver matches a completion to its command by
+ * @cid.  Commands of one VF execute and complete in submission order, so
+ * several SAVE_CHUNK or LOAD_CHUNK commands of one stream may be queued at
+ * once (each into its own buffer) and come back in stream order; commands
+ * of different VFs are not ordered against each other (mvf-emu happens to
+ * run all of them in order).  A command's buffer belongs to the device
+ * from the doorbell until its completion is written.  Every command names
+ * the VF it acts on in @vf_id.
  *
  * Host buffers named by a command (buf_addr, buf_len) are IOVAs of the
  * PF's DMA space; the device bounds-checks them and fails the command with

@@ -22,9 +22,16 @@
  *   no completion in time          -ETIMEDOUT
  *   PF removed                     -ENODEV
  *
- * All functions sleep; none may be called in atomic context.  Commands of
- * all VFs are serialised by the PF's admin queue mutex, internal to the
- * core driver; callers hold no mvf_core lock.
+ * All functions sleep; none may be called in atomic context.  Callers
+ * hold no mvf_core lock.  The control commands (suspend, resume, query,
+ * session start/end, dirty tracking) are synchronous and use the core's
+ * bounce buffer, one at a time per PF.  The data path is asynchronous:
+ * mvf_vf_save_chunk_submit() and mvf_vf_load_chunk_submit() queue a
+ * SAVE_CHUNK or LOAD_CHUNK on a caller's DMA buffer (mvf_pf_dma_alloc())
+ * and return once the doorbell rang; mvf_vf_cmd_wait() collects it.  Any
+ * number of them, of any VFs, may be in flight (the admin queue holds 64);
+ * the commands of one VF execute in submission order.  A buffer must not
+ * be freed, nor a struct mvf_vf_cmd reused, while its command is busy.
  *
  * PF removal: a struct mvf_pf outlives the PF's binding while VF drivers
  * hold references, but it is dead: every command fails with -ENODEV, no
@@ -36,11 +43,55 @@
 #ifndef _MVF_CORE_H
 #define _MVF_CORE_H
 
+#include <linux/completion.h>
 #include <linux/types.h>
 #include "mvf.h"
 
 struct pci_dev;
 struct mvf_pf;
+
+/**
+ * struct mvf_dma_buf - a DMA buffer of the PF for SAVE/LOAD chunks
+ * @va: kernel address of the buffer
+ * @dma: its IOVA on the PF (the device's view)
+ * @size: bytes
+ */
+struct mvf_dma_buf {
+	void *va;
+	dma_addr_t dma;
+	size_t size;
+};
+
+/**
+ * struct mvf_vf_cmd - an asynchronous admin command, owned by its caller
+ * @done: completed when the device answered or the core gave up on it
+ * @deadline: jiffies by which it must complete (adminq_timeout_ms)
+ * @cid: the command identifier the completion must echo
+ * @opcode: enum mvf_aq_opcode
+ * @vf_id: VF index
+ * @buf_len: bytes of the buffer the command uses
+ * @busy: submitted and not yet collected by mvf_vf_cmd_wait(); only the
+ *        owner touches it
+ * @bogus: the completion did not match (core internal)
+ * @err: errno of the completion, valid once @done
+ * @result0: completion result0 (SAVE_CHUNK: bytes written), CPU order
+ * @result1: completion result1 (SAVE_CHUNK: MVF_SAVE_F_* flags)
+ *
+ * Everything but @busy is the core's between submission and collection.
+ */
+struct mvf_vf_cmd {
+	struct completion done;
+	unsigned long deadline;
+	u32 cid;
+	u8 opcode;
+	u16 vf_id;
+	u32 buf_len;
+	bool busy;
+	bool bogus;
+	int err;
+	u32 result0;
+	u32 result1;
+};
 
 /**
  * struct mvf_vf_sizes - VF state sizes, CPU byte order
@@ -142,12 +193,17 @@ int mvf_vf_resume(struct mvf_pf *pf, u16 vf_id, u32 type);
 int mvf_vf_query_size(struct mvf_pf *pf, u16 vf_id,
 		      struct mvf_vf_sizes *sizes);
 int mvf_vf_save_start(struct mvf_pf *pf, u16 vf_id, u32 mode);
-ssize_t mvf_vf_save_chunk(struct mvf_pf *pf, u16 vf_id, void *buf,
-			  size_t len, u32 *flags);
+int mvf_vf_save_chunk_submit(struct mvf_pf *pf, u16 vf_id,
+			     const struct mvf_dma_buf *buf, size_t len,
+			     struct mvf_vf_cmd *cmd);
 int mvf_vf_save_end(struct mvf_pf *pf, u16 vf_id);
 int mvf_vf_load_start(struct mvf_pf *pf, u16 vf_id);
-int mvf_vf_load_chunk(struct mvf_pf *pf, u16 vf_id, const void *buf,
-		      size_t len);
+int mvf_vf_load_chunk_submit(struct mvf_pf *pf, u16 vf_id,
+			     const struct mvf_dma_buf *buf, size_t len,
+			     struct mvf_vf_cmd *cmd);
+int mvf_vf_cmd_wait(struct mvf_pf *pf, struct mvf_vf_cmd *cmd, bool killable);
+int mvf_pf_dma_alloc(struct mvf_pf *pf, struct mvf_dma_buf *buf, size_t size);
+void mvf_pf_dma_free(struct mvf_pf *pf, struct mvf_dma_buf *buf);
 int mvf_vf_load_end(struct mvf_pf *pf, u16 vf_id);
 int mvf_vf_load_abort(struct mvf_pf *pf, u16 vf_id);
 

@@ -2,15 +2,24 @@
 /*
  * mvf_core: the PF admin queue and event queue.
  *
- * The admin queue carries one command at a time: mvf_aq_exec() runs with
- * the PF's aq_lock held, writes the command to the SQ slot of the next
- * free-running index, rings the doorbell and sleeps until the admin MSI-X
- * vector fires and the CQ slot of that index carries the expected phase.
- * A command that does not complete in time is logged, fails with
- * -ETIMEDOUT and the queue is disabled, cleared and re-enabled, so the
- * next command starts from index 0 on an empty CQ; a fresh command
- * identifier in every command makes a completion of the old queue
- * incarnation unmistakable.
+ * The admin queue carries up to MVF_AQ_ENTRIES commands at a time, of all
+ * VFs.  A submitter takes aq_lock only to write the command to the SQ
+ * slot of the next free-running index and ring the doorbell; the
+ * command's struct mvf_vf_cmd is then parked in @aq_cmds[slot] until its
+ * completion is reaped.  The admin MSI-X handler reaps: it walks the CQ
+ * from @aq_head in phase order, matches each entry to its parked command
+ * by command id, stores status and results and completes the command.  A
+ * waiter sleeps on its own command only (killable for the data path), and
+ * reaps itself every MVF_AQ_POLL_MS, so a lost MSI-X costs milliseconds,
+ * not the admin timeout.  A command that does not complete in time is
+ * logged, the queue is disabled, every command still parked fails, and the
+ * queue is cleared and re-enabled, so the next command starts from index 0
+ * on an empty CQ; a fresh command identifier in every command makes a
+ * completion of the old queue incarnation unmistakable.
+ *
+ * Commands of one VF execute in submission order (Documentation/device.rst,
+ * "Admin queue"), which is what lets the VF driver keep several SAVE_CHUNK
+ * or LOAD_CHUNK commands of one stream in flight.
  *
  * The event queue is consumed by a threaded IRQ handler on vector
  * MVF_PF_MSIX_EVENTQ, in phase order, acknowledging each entry through
@@ -24,6 +33,7 @@
 #include <linux/iopoll.h>
 #include <linux/jiffies.h>
 #include <linux/lockdep.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -149,6 +159,9 @@ static int mvf_aq_status_to_errno(u8 status)
 		return -EIO;
 	}
 }
+
+static void mvf_aq_fail_all(struct mvf_pf *pf, struct mvf_vf_cmd *victim,
+			    int err);
 
 /**
  * mvf_aq_alloc() - allocate the admin, event and bounce DMA buffers
@@ -293,9 +306,14 @@ int mvf_hw_reset(struct mvf_pf *pf)
 /* Program the admin queue registers for an empty queue; AQ disabled. */
 static void mvf_aq_program(struct mvf_pf *pf)
 {
+	unsigned long flags;
+
 	memset(pf->sq, 0, MVF_AQ_ENTRIES * sizeof(*pf->sq));
+	spin_lock_irqsave(&pf->aq_cpl_lock, flags);
 	memset(pf->cq, 0, MVF_AQ_ENTRIES * sizeof(*pf->cq));
 	pf->aq_tail = 0;
+	pf->aq_head = 0;
+	spin_unlock_irqrestore(&pf->aq_cpl_lock, flags);
 	mvf_wr64(pf, MVF_PF_REG_AQ_SQ_LO, pf->sq_dma);
 	mvf_wr64(pf, MVF_PF_REG_AQ_CQ_LO, pf->cq_dma);
 	mvf_wr(pf, MVF_PF_REG_AQ_SIZE, MVF_AQ_ENTRIES);
@@ -447,17 +465,20 @@ static void mvf_aq_notify_pf_reset(struct mvf_pf *pf)
  * If even that fails the admin queue is marked dead and later commands
  * fail with -EIO.
  */
-static void mvf_aq_recover(struct mvf_pf *pf)
+static void mvf_aq_recover(struct mvf_pf *pf, struct mvf_vf_cmd *victim)
 {
 	struct device *dev = &pf->pdev->dev;
 	int ret;
 
 	lockdep_assert_held(&pf->aq_lock);
 
+	pf->aq_bogus = false;
 	pf->ctrl &= ~MVF_PF_CTRL_AQ_ENABLE;
 	mvf_wr(pf, MVF_REG_CTRL, pf->ctrl);
 	ret = mvf_hw_wait_status(pf, MVF_PF_STS_AQ_READY, 0);
 	if (!ret) {
+		/* The device let go of every command and its buffer. */
+		mvf_aq_fail_all(pf, victim, -EIO);
 		mvf_aq_program(pf);
 		pf->ctrl |= MVF_PF_CTRL_AQ_ENABLE;
 		mvf_wr(pf, MVF_REG_CTRL, pf->ctrl);
@@ -477,7 +498,12 @@ static void mvf_aq_recover(struct mvf_pf *pf)
 	ret = mvf_hw_reset(pf);
 	if (ret)
 		pf->dma_live = true;	/* not even a reset stopped it */
-	else
+	/*
+	 * No parked command can complete any more.  If the device did not
+	 * stop (@dma_live), their buffers are leaked by mvf_pf_dma_free().
+	 */
+	mvf_aq_fail_all(pf, victim, -EIO);
+	if (!ret)
 		ret = mvf_queues_enable(pf);
 	/* Whatever the outcome, no VF session survives this. */
 	mvf_aq_notify_pf_reset(pf);
@@ -491,33 +517,321 @@ static void mvf_aq_recover(struct mvf_pf *pf)
 	dev_info(dev, "admin queue recovered by PF queue reset\n");
 }
 
-static bool mvf_aq_cpl_ready(struct mvf_pf *pf, u32 slot, u8 phase)
+/* Record @cpl, the completion of parked command @c; aq_cpl_lock held. */
+static void mvf_aq_complete_locked(struct mvf_pf *pf, struct mvf_vf_cmd *c,
+				   const struct mvf_aq_cpl *cpl)
 {
-	return (READ_ONCE(pf->cq[slot].phase) & 1) == phase;
+	struct device *dev = &pf->pdev->dev;
+	u8 status;
+
+	lockdep_assert_held(&pf->aq_cpl_lock);
+
+	if (le16_to_cpu(cpl->cid) != (u16)c->cid) {
+		dev_err_ratelimited(dev,
+				    "admin command %s (0x%02x) for VF %u: completion cid 0x%04x, expected 0x%04x\n",
+				    mvf_aq_opcode_name(c->opcode), c->opcode,
+				    c->vf_id, le16_to_cpu(cpl->cid),
+				    (u16)c->cid);
+		c->err = -EIO;
+		c->bogus = true;
+		pf->aq_bogus = true;
+		return;
+	}
+	status = cpl->status;
+	c->err = mvf_aq_status_to_errno(status);
+	c->result0 = le32_to_cpu(cpl->result0);
+	c->result1 = le32_to_cpu(cpl->result1);
+	if (status == MVF_AQ_STS_DMA_ERR)
+		dev_err_ratelimited(dev,
+				    "admin command %s (0x%02x) for VF %u: device DMA error\n",
+				    mvf_aq_opcode_name(c->opcode), c->opcode,
+				    c->vf_id);
+	else if (c->err)
+		dev_dbg(dev,
+			"admin command %s (0x%02x) for VF %u: status %s (0x%02x) -> %d\n",
+			mvf_aq_opcode_name(c->opcode), c->opcode, c->vf_id,
+			mvf_aq_status_name(status), status, c->err);
 }
 
-/* Sleep until CQ @slot carries @phase or the admin timeout expires. */
-static int mvf_aq_wait(struct mvf_pf *pf, u32 slot, u8 phase)
+/*
+ * Reap every completion the device has written, in CQ order: each is
+ * matched to the command parked in its slot, which is completed (its
+ * owner may free it from then on) and unparked.  Runs in the admin MSI-X
+ * handler and, as the lost-interrupt fallback, in waiters.
+ */
+static void mvf_aq_reap(struct mvf_pf *pf)
 {
-	unsigned long deadline = jiffies +
-				 msecs_to_jiffies(mvf_adminq_timeout_ms());
-	long left;
+	unsigned long flags;
+	bool reaped = false;
+
+	spin_lock_irqsave(&pf->aq_cpl_lock, flags);
+	while (pf->aq_head != pf->aq_tail) {
+		u32 slot = pf->aq_head & (MVF_AQ_ENTRIES - 1);
+		struct mvf_vf_cmd *c = pf->aq_cmds[slot];
+
+		if ((READ_ONCE(pf->cq[slot].phase) & 1) !=
+		    mvf_ring_phase(pf->aq_head, MVF_AQ_ENTRIES))
+			break;
+		/* Read the entry only after seeing its phase. */
+		dma_rmb();
+		pf->aq_cmds[slot] = NULL;
+		pf->aq_head++;
+		reaped = true;
+		if (WARN_ON_ONCE(!c))
+			continue;
+		mvf_aq_complete_locked(pf, c, &pf->cq[slot]);
+		complete(&c->done);
+	}
+	spin_unlock_irqrestore(&pf->aq_cpl_lock, flags);
+	if (reaped)
+		wake_up_all(&pf->aq_wq);
+}
+
+/*
+ * Fail every parked command: @victim (may be NULL) with -ETIMEDOUT, the
+ * others with @err.  The caller made sure the device writes neither the
+ * CQ nor any command's buffer any more (queue stopped, reset, or PF
+ * detached), or gave up on it (@dma_live).
+ */
+static void mvf_aq_fail_all(struct mvf_pf *pf, struct mvf_vf_cmd *victim,
+			    int err)
+{
+	unsigned long flags;
+	u32 slot;
+
+	spin_lock_irqsave(&pf->aq_cpl_lock, flags);
+	for (slot = 0; slot < MVF_AQ_ENTRIES; slot++) {
+		struct mvf_vf_cmd *c = pf->aq_cmds[slot];
+
+		if (!c)
+			continue;
+		pf->aq_cmds[slot] = NULL;
+		c->err = c == victim ? -ETIMEDOUT : err;
+		complete(&c->done);
+	}
+	pf->aq_head = pf->aq_tail;
+	spin_unlock_irqrestore(&pf->aq_cpl_lock, flags);
+	wake_up_all(&pf->aq_wq);
+}
+
+/**
+ * mvf_aq_detach() - fail every command in flight of a detached PF
+ * @pf: the PF, @detached set and its queues disabled (or given up on)
+ *
+ * Their waiters return -ENODEV.
+ *
+ * Context: process context, remove or shutdown.
+ */
+void mvf_aq_detach(struct mvf_pf *pf)
+{
+	mvf_aq_fail_all(pf, NULL, -ENODEV);
+}
+
+/* A free SQ slot for index @idx: its previous command was reaped. */
+static bool mvf_aq_slot_free(struct mvf_pf *pf, u32 idx)
+{
+	unsigned long flags;
+	bool free;
+
+	spin_lock_irqsave(&pf->aq_cpl_lock, flags);
+	free = idx - pf->aq_head < MVF_AQ_ENTRIES;
+	spin_unlock_irqrestore(&pf->aq_cpl_lock, flags);
+	return free;
+}
+
+/* The oldest command in flight is past its deadline. */
+static bool mvf_aq_oldest_expired(struct mvf_pf *pf)
+{
+	struct mvf_vf_cmd *c;
+	unsigned long flags;
+	bool expired = false;
+
+	spin_lock_irqsave(&pf->aq_cpl_lock, flags);
+	if (pf->aq_head != pf->aq_tail) {
+		c = pf->aq_cmds[pf->aq_head & (MVF_AQ_ENTRIES - 1)];
+		expired = c && time_after(jiffies, c->deadline);
+	}
+	spin_unlock_irqrestore(&pf->aq_cpl_lock, flags);
+	return expired;
+}
+
+/**
+ * mvf_aq_post() - submit one admin command without waiting for it
+ * @pf: the PF
+ * @c: the command's state, owned by the caller until mvf_aq_cmd_wait()
+ *     returned something other than -EINTR for it; must stay allocated
+ *     (and any buffer it names DMA-mapped) until then
+ * @opcode: enum mvf_aq_opcode
+ * @vf_id: VF the command acts on (0 for IDENTIFY)
+ * @arg0: opcode-specific argument, CPU order
+ * @arg1: opcode-specific 64-bit argument (DIRTY_REPORT: first IOVA), CPU
+ *        order; 0 for opcodes that do not use it
+ * @arg2: opcode-specific 64-bit argument (DIRTY_REPORT: length in bytes),
+ *        CPU order; 0 for opcodes that do not use it
+ * @buf: IOVA of the command's buffer (on the PF), 0 if @buf_len is 0
+ * @buf_len: bytes the device may write at, or must read from, @buf
+ *
+ * Waits for a free SQ slot if all MVF_AQ_ENTRIES are in flight (reaping
+ * and, past the oldest command's deadline, recovering the queue).
+ *
+ * Context: process context, sleeps; caller holds @pf->aq_lock.
+ * Return: 0 once the doorbell rang; -ENODEV if the PF was removed; -EIO if
+ * the admin queue could not be recovered earlier.
+ */
+int mvf_aq_post(struct mvf_pf *pf, struct mvf_vf_cmd *c, u8 opcode,
+		u16 vf_id, u32 arg0, u64 arg1, u64 arg2, dma_addr_t buf,
+		u32 buf_len)
+{
+	struct mvf_aq_cmd *cmd;
+	unsigned long flags;
+	u32 idx, slot;
+
+	lockdep_assert_held(&pf->aq_lock);
 
 	for (;;) {
-		if (mvf_aq_cpl_ready(pf, slot, phase))
-			return 0;
-		left = (long)(deadline - jiffies);
-		if (left <= 0)
+		if (pf->detached)
+			return -ENODEV;
+		if (pf->aq_dead)
+			return -EIO;
+		idx = pf->aq_tail;
+		if (mvf_aq_slot_free(pf, idx))
 			break;
-		/* Woken by any admin MSI-X: re-check our own slot. */
-		wait_for_completion_timeout(&pf->aq_done, left);
+		/* 64 commands in flight: wait for the oldest one. */
+		mvf_aq_reap(pf);
+		if (wait_event_timeout(pf->aq_wq, mvf_aq_slot_free(pf, idx),
+				       msecs_to_jiffies(MVF_AQ_POLL_MS)))
+			continue;
+		mvf_aq_reap(pf);
+		if (!mvf_aq_slot_free(pf, idx) && mvf_aq_oldest_expired(pf)) {
+			dev_err(&pf->pdev->dev,
+				"admin queue full and its oldest command timed out\n");
+			mvf_aq_recover(pf, NULL);
+		}
 	}
-	if (mvf_aq_cpl_ready(pf, slot, phase)) {
-		dev_warn_once(&pf->pdev->dev,
-			      "admin completion found without its MSI-X\n");
-		return 0;
+	slot = idx & (MVF_AQ_ENTRIES - 1);
+
+	init_completion(&c->done);
+	c->cid = pf->aq_cid++;
+	c->opcode = opcode;
+	c->vf_id = vf_id;
+	c->buf_len = buf_len;
+	c->err = 0;
+	c->bogus = false;
+	c->result0 = 0;
+	c->result1 = 0;
+	c->deadline = jiffies + msecs_to_jiffies(mvf_adminq_timeout_ms());
+
+	cmd = &pf->sq[slot];
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->opcode = opcode;
+	cmd->vf_id = cpu_to_le16(vf_id);
+	cmd->cid = cpu_to_le32(c->cid);
+	cmd->arg0 = cpu_to_le32(arg0);
+	cmd->arg1 = cpu_to_le64(arg1);
+	cmd->arg2 = cpu_to_le64(arg2);
+	if (buf_len) {
+		cmd->buf_len = cpu_to_le32(buf_len);
+		cmd->buf_addr = cpu_to_le64(buf);
 	}
-	return -ETIMEDOUT;
+
+	spin_lock_irqsave(&pf->aq_cpl_lock, flags);
+	pf->aq_cmds[slot] = c;
+	pf->aq_tail = idx + 1;
+	spin_unlock_irqrestore(&pf->aq_cpl_lock, flags);
+	c->busy = true;
+	/* writel() orders the SQ entry and the command's buffer before it */
+	mvf_wr(pf, MVF_PF_REG_AQ_TAIL, idx + 1);
+	return 0;
+}
+
+/* @c's deadline passed: recover the queue unless it completed meanwhile. */
+static void mvf_aq_timeout(struct mvf_pf *pf, struct mvf_vf_cmd *c,
+			   bool locked)
+{
+	if (!locked)
+		mutex_lock(&pf->aq_lock);
+	mvf_aq_reap(pf);
+	if (!completion_done(&c->done)) {
+		if (pf->detached || pf->aq_dead) {
+			/* Nothing will reap it: the queue is gone. */
+			mvf_aq_fail_all(pf, c, pf->detached ? -ENODEV : -EIO);
+		} else {
+			dev_err(&pf->pdev->dev,
+				"admin command %s (0x%02x) for VF %u timed out after %u ms (status 0x%08x, head %u, tail %u)\n",
+				mvf_aq_opcode_name(c->opcode), c->opcode,
+				c->vf_id, mvf_adminq_timeout_ms(),
+				mvf_rd(pf, MVF_REG_STATUS),
+				mvf_rd(pf, MVF_PF_REG_AQ_HEAD), pf->aq_tail);
+			mvf_aq_recover(pf, c);
+		}
+	}
+	if (!locked)
+		mutex_unlock(&pf->aq_lock);
+}
+
+/**
+ * mvf_aq_cmd_wait() - wait for a command mvf_aq_post() submitted
+ * @pf: the PF
+ * @c: the command, busy (submitted and not yet collected)
+ * @killable: return -EINTR on a fatal signal; the command then stays in
+ *            flight and busy, and the caller must wait for it again
+ *            (non-killable, e.g. before freeing its buffer)
+ * @locked: the caller holds @pf->aq_lock (synchronous commands)
+ *
+ * Sleeps on the command's own completion, reaping the CQ itself every
+ * MVF_AQ_POLL_MS in case the admin MSI-X was lost.  Past the command's
+ * deadline (adminq_timeout_ms after submission) the admin queue is
+ * recovered, which fails every command in flight; a completion that did
+ * not match its command also recovers it.  On any return but -EINTR the
+ * device is done with the command and its buffer.
+ *
+ * Context: process context, sleeps; takes @pf->aq_lock unless @locked.
+ * Return: 0 on MVF_AQ_STS_OK (results in @c->result0/1); the errno of the
+ * mvf_core.h table for other statuses; -ETIMEDOUT if it did not complete
+ * in time; -EIO if the completion did not match the command, or another
+ * command's timeout recovered the queue; -ENODEV if the PF was removed;
+ * -EINTR (only if @killable) on a fatal signal.
+ */
+int mvf_aq_cmd_wait(struct mvf_pf *pf, struct mvf_vf_cmd *c, bool killable,
+		    bool locked)
+{
+	unsigned long poll = msecs_to_jiffies(MVF_AQ_POLL_MS);
+	long left, t;
+
+	if (WARN_ON_ONCE(!c->busy))
+		return -EINVAL;
+	/* The wait functions consume the completion: leave once they did. */
+	while (!try_wait_for_completion(&c->done)) {
+		left = (long)(c->deadline - jiffies);
+		if (left <= 0) {
+			mvf_aq_timeout(pf, c, locked);
+			continue;
+		}
+		t = min_t(long, left, poll);
+		if (killable)
+			t = wait_for_completion_killable_timeout(&c->done, t);
+		else
+			t = wait_for_completion_timeout(&c->done, t);
+		if (t < 0)
+			return -EINTR;
+		if (t > 0)
+			break;
+		mvf_aq_reap(pf);
+		if (completion_done(&c->done))
+			dev_warn_once(&pf->pdev->dev,
+				      "admin completion reaped by polling before its MSI-X (lost or late); waiters poll every %u ms\n",
+				      MVF_AQ_POLL_MS);
+	}
+	c->busy = false;
+	if (c->bogus) {
+		if (!locked)
+			mutex_lock(&pf->aq_lock);
+		if (pf->aq_bogus)
+			mvf_aq_recover(pf, NULL);
+		if (!locked)
+			mutex_unlock(&pf->aq_lock);
+	}
+	return c->err;
 }
 
 /**
@@ -535,103 +849,35 @@ static int mvf_aq_wait(struct mvf_pf *pf, u32 slot, u8 phase)
  *           MVF_BOUNCE_SIZE; 0 for commands without a buffer
  * @res: if not NULL, receives result0/result1 of a successful completion
  *
- * The caller has filled the bounce buffer (LOAD_CHUNK, DIRTY_START) and
- * reads it back after the call (IDENTIFY, QUERY_SIZE, SAVE_CHUNK,
- * DIRTY_REPORT), all under aq_lock.
+ * The caller has filled the bounce buffer (DIRTY_START) and reads it back
+ * after the call (IDENTIFY, QUERY_SIZE, DIRTY_REPORT), all under aq_lock,
+ * which is held across the wait: the bounce buffer is the lock's.  Other
+ * commands (SAVE/LOAD chunks of every VF) stay in flight meanwhile.
  *
  * Context: process context, sleeps; caller holds @pf->aq_lock.
- * Return: 0 on MVF_AQ_STS_OK; the errno of the mvf_core.h table for other
- * statuses; -ETIMEDOUT if no completion arrived within adminq_timeout_ms
- * (the queue is then recovered); -EIO if the completion did not match the
- * command or the admin queue could not be recovered earlier; -ENODEV if
- * the PF was removed.
+ * Return: as mvf_aq_cmd_wait() (never -EINTR), or mvf_aq_post()'s errno.
  */
 int mvf_aq_exec_args(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 		     u64 arg1, u64 arg2, u32 buf_len,
 		     struct mvf_aq_result *res)
 {
-	struct device *dev = &pf->pdev->dev;
-	struct mvf_aq_cmd *cmd;
-	struct mvf_aq_cpl *cpl;
-	u32 idx, slot, cid;
-	u8 phase, status;
+	struct mvf_vf_cmd c;
 	int ret;
 
 	lockdep_assert_held(&pf->aq_lock);
 
-	if (pf->detached)
-		return -ENODEV;
-	if (pf->aq_dead)
-		return -EIO;
 	if (WARN_ON_ONCE(buf_len > MVF_BOUNCE_SIZE))
 		return -EINVAL;
-
-	idx = pf->aq_tail;
-	slot = idx & (MVF_AQ_ENTRIES - 1);
-	phase = mvf_ring_phase(idx, MVF_AQ_ENTRIES);
-	cid = pf->aq_cid++;
-
-	cmd = &pf->sq[slot];
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->opcode = opcode;
-	cmd->vf_id = cpu_to_le16(vf_id);
-	cmd->cid = cpu_to_le32(cid);
-	cmd->arg0 = cpu_to_le32(arg0);
-	cmd->arg1 = cpu_to_le64(arg1);
-	cmd->arg2 = cpu_to_le64(arg2);
-	if (buf_len) {
-		cmd->buf_len = cpu_to_le32(buf_len);
-		cmd->buf_addr = cpu_to_le64(pf->bounce_dma);
-	}
-
-	reinit_completion(&pf->aq_done);
-	pf->aq_tail = idx + 1;
-	/* writel() orders the SQ entry and bounce buffer before the doorbell */
-	mvf_wr(pf, MVF_PF_REG_AQ_TAIL, pf->aq_tail);
-
-	ret = mvf_aq_wait(pf, slot, phase);
-	if (ret) {
-		dev_err(dev,
-			"admin command %s (0x%02x) for VF %u timed out after %u ms (status 0x%08x, head %u, tail %u)\n",
-			mvf_aq_opcode_name(opcode), opcode, vf_id,
-			mvf_adminq_timeout_ms(), mvf_rd(pf, MVF_REG_STATUS),
-			mvf_rd(pf, MVF_PF_REG_AQ_HEAD), pf->aq_tail);
-		mvf_aq_recover(pf);
-		return -ETIMEDOUT;
-	}
-
-	/* Read the entry only after seeing its phase. */
-	dma_rmb();
-	cpl = &pf->cq[slot];
-	if (le16_to_cpu(cpl->cid) != (u16)cid) {
-		dev_err(dev,
-			"admin command %s (0x%02x) for VF %u: completion cid 0x%04x, expected 0x%04x\n",
-			mvf_aq_opcode_name(opcode), opcode, vf_id,
-			le16_to_cpu(cpl->cid), (u16)cid);
-		mvf_aq_recover(pf);
-		return -EIO;
-	}
-
-	status = cpl->status;
-	ret = mvf_aq_status_to_errno(status);
-	if (ret) {
-		if (status == MVF_AQ_STS_DMA_ERR)
-			dev_err(dev,
-				"admin command %s (0x%02x) for VF %u: device DMA error\n",
-				mvf_aq_opcode_name(opcode), opcode, vf_id);
-		else
-			dev_dbg(dev,
-				"admin command %s (0x%02x) for VF %u: status %s (0x%02x) -> %d\n",
-				mvf_aq_opcode_name(opcode), opcode, vf_id,
-				mvf_aq_status_name(status), status, ret);
+	ret = mvf_aq_post(pf, &c, opcode, vf_id, arg0, arg1, arg2,
+			  buf_len ? pf->bounce_dma : 0, buf_len);
+	if (ret)
 		return ret;
+	ret = mvf_aq_cmd_wait(pf, &c, false, true);
+	if (!ret && res) {
+		res->result0 = c.result0;
+		res->result1 = c.result1;
 	}
-
-	if (res) {
-		res->result0 = le32_to_cpu(cpl->result0);
-		res->result1 = le32_to_cpu(cpl->result1);
-	}
-	return 0;
+	return ret;
 }
 
 /**
@@ -657,9 +903,7 @@ int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 
 static irqreturn_t mvf_aq_irq(int irq, void *data)
 {
-	struct mvf_pf *pf = data;
-
-	complete(&pf->aq_done);
+	mvf_aq_reap(data);
 	return IRQ_HANDLED;
 }
 

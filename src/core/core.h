@@ -11,13 +11,17 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #include "mvf_core.h"
 
 #define MVF_AQ_ENTRIES		64	/* admin queue SQ and CQ entries */
 #define MVF_EQ_ENTRIES		64	/* event queue entries */
-#define MVF_BOUNCE_SIZE		SZ_256K	/* SAVE/LOAD chunk bounce buffer */
+#define MVF_BOUNCE_SIZE		SZ_256K	/* IDENTIFY, QUERY_SIZE, DIRTY_* buffer */
+#define MVF_CHUNK_MAX		SZ_4M	/* largest SAVE/LOAD chunk we send */
+#define MVF_AQ_POLL_MS		10	/* waiters reap the CQ this often */
 #define MVF_MAX_VFS		256	/* the vendor cap's vf_index is a u8 */
 #define MVF_HW_POLL_US		100	/* register poll interval */
 #define MVF_HW_TIMEOUT_US	(1000 * USEC_PER_MSEC)	/* enable/reset */
@@ -48,15 +52,24 @@ struct mvf_vf_event_cb {
  * @img_version: newest image version the device supports (IDENTIFY)
  * @dirty: the VF dirty tracker's limits (IDENTIFY), constant once probed;
  *         max_ranges 0 if the device has no usable tracker
- * @max_chunk: largest SAVE/LOAD chunk we send, bytes: the smaller of the
- *             bounce buffer and IDENTIFY's max_chunk; constant once probed
+ * @max_chunk: largest SAVE/LOAD chunk we send, bytes: the smaller of
+ *             MVF_CHUNK_MAX and IDENTIFY's max_chunk; constant once probed
+ * @bounce_chunk: largest DIRTY_REPORT bitmap, bytes: the smaller of the
+ *                bounce buffer and IDENTIFY's max_chunk
  * @ctrl: shadow of MVF_REG_CTRL as last written, under @aq_lock
  *
  * @aq_lock: the admin queue mutex. Protects: @detached, @aq_dead, the SQ
- *           and CQ rings and @aq_tail, @aq_cid, @aq_done's reuse, the
- *           bounce buffer contents, @ctrl and every register write that
- *           (re)programs the admin queue. One command is in flight at a
- *           time, and only while this is held.
+ *           ring, @aq_cid, submission (@aq_tail moves only under it, and
+ *           @aq_cpl_lock), the bounce buffer contents (held across the
+ *           whole command that uses it), @ctrl, queue recovery and every
+ *           register write that (re)programs the admin queue.  Held only
+ *           to submit SAVE/LOAD chunks, not while they are in flight.
+ * @aq_cpl_lock: spinlock (IRQ-safe); protects @aq_cmds, @aq_head, the CQ
+ *               ring's consumption and @aq_tail's reads by the reaper
+ * @aq_cmds: the command parked in each SQ slot until reaped, or NULL
+ * @aq_head: free-running index of the next completion to reap
+ * @aq_wq: woken whenever completions are reaped (a slot may be free)
+ * @aq_bogus: a completion did not match its command: recover the queue
  * @detached: set by remove or shutdown under @aq_lock; every later API
  *            call on this PF fails with -ENODEV
  * @aq_dead: queue recovery failed; commands fail with -EIO
@@ -72,9 +85,7 @@ struct mvf_vf_event_cb {
  *           0 whenever the admin queue is (re)enabled
  * @aq_cid: free-running command identifier, never reset, so a stale
  *          completion of an older queue incarnation cannot match
- * @aq_done: completed by the admin MSI-X handler; the waiter then checks
- *           the CQ phase of its own slot
- * @bounce: DMA bounce buffer for IDENTIFY, QUERY_SIZE, SAVE/LOAD chunks
+ * @bounce: DMA bounce buffer for IDENTIFY, QUERY_SIZE and DIRTY_*
  * @bounce_dma: IOVA of @bounce
  *
  * @eq: event ring, MVF_EQ_ENTRIES entries, coherent DMA
@@ -103,6 +114,7 @@ struct mvf_pf {
 	u32 img_version;
 	struct mvf_dirty_caps dirty;
 	size_t max_chunk;
+	size_t bounce_chunk;
 	u32 ctrl;
 
 	struct mutex aq_lock;		/* the admin queue mutex, see above */
@@ -115,7 +127,11 @@ struct mvf_pf {
 	dma_addr_t cq_dma;
 	u32 aq_tail;
 	u32 aq_cid;
-	struct completion aq_done;
+	spinlock_t aq_cpl_lock;		/* parked commands, CQ consumption */
+	struct mvf_vf_cmd *aq_cmds[MVF_AQ_ENTRIES];
+	u32 aq_head;
+	wait_queue_head_t aq_wq;
+	bool aq_bogus;
 	void *bounce;
 	dma_addr_t bounce_dma;
 
@@ -157,6 +173,12 @@ void mvf_aq_free_irqs(struct mvf_pf *pf);
 int mvf_hw_reset(struct mvf_pf *pf);
 int mvf_queues_enable(struct mvf_pf *pf);
 int mvf_queues_disable(struct mvf_pf *pf);
+int mvf_aq_post(struct mvf_pf *pf, struct mvf_vf_cmd *c, u8 opcode,
+		u16 vf_id, u32 arg0, u64 arg1, u64 arg2, dma_addr_t buf,
+		u32 buf_len);
+int mvf_aq_cmd_wait(struct mvf_pf *pf, struct mvf_vf_cmd *c, bool killable,
+		    bool locked);
+void mvf_aq_detach(struct mvf_pf *pf);
 int mvf_aq_exec_args(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 		     u64 arg1, u64 arg2, u32 buf_len,
 		     struct mvf_aq_result *res);

@@ -194,9 +194,9 @@ EXPORT_SYMBOL_GPL(mvf_pf_put);
  * mvf_pf_max_chunk() - largest SAVE/LOAD chunk the PF moves per command
  * @pf: the PF, referenced
  *
- * The value is fixed when the PF is probed: the smaller of the core's
- * DMA bounce buffer (256 KiB) and the device's IDENTIFY max_chunk.  It
- * does not change on remove (commands then fail with -ENODEV).
+ * The value is fixed when the PF is probed: the smaller of MVF_CHUNK_MAX
+ * (4 MiB) and the device's IDENTIFY max_chunk.  It does not change on
+ * remove (commands then fail with -ENODEV).
  *
  * Context: any.
  * Return: bytes, > 0.
@@ -275,7 +275,8 @@ static int mvf_pf_identify(struct mvf_pf *pf)
 		dev_err(dev, "IDENTIFY: max_chunk is 0\n");
 		return -EIO;
 	}
-	pf->max_chunk = min_t(size_t, max_chunk, MVF_BOUNCE_SIZE);
+	pf->max_chunk = min_t(size_t, max_chunk, MVF_CHUNK_MAX);
+	pf->bounce_chunk = min_t(size_t, max_chunk, MVF_BOUNCE_SIZE);
 	pf->devmem_size = le64_to_cpu(id.devmem_size);
 	pf->img_version = le32_to_cpu(id.img_version);
 	mvf_pf_identify_dirty(pf, &id);
@@ -378,7 +379,8 @@ static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&pf->node);
 	mutex_init(&pf->aq_lock);
 	mutex_init(&pf->event_lock);
-	init_completion(&pf->aq_done);
+	spin_lock_init(&pf->aq_cpl_lock);
+	init_waitqueue_head(&pf->aq_wq);
 	pf->pdev = pci_dev_get(pdev);
 
 	ret = pci_enable_device_mem(pdev);
@@ -526,6 +528,8 @@ static void mvf_remove(struct pci_dev *pdev)
 
 	/* If the device does not stop, mvf_aq_free() leaks the buffers. */
 	mvf_queues_disable(pf);
+	/* Commands still in flight fail with -ENODEV. */
+	mvf_aq_detach(pf);
 	mvf_aq_free_irqs(pf);
 	mvf_aq_free(pf);
 	pci_free_irq_vectors(pdev);
@@ -552,6 +556,7 @@ static void mvf_shutdown(struct pci_dev *pdev)
 	pf->detached = true;
 	mutex_unlock(&pf->aq_lock);
 	mvf_queues_disable(pf);
+	mvf_aq_detach(pf);
 	pci_clear_master(pdev);
 	dev_dbg(&pdev->dev, "shutdown: admin and event queues disabled\n");
 }

@@ -2,10 +2,12 @@
 /*
  * mvf_core: the VF migration command API exported to mvf_vfio_pci.ko.
  *
- * Each function issues one admin command for one VF on the VF's PF and
- * waits for it.  Values cross the device boundary little-endian and are
- * converted here; data moves through the PF's coherent DMA bounce buffer,
- * so callers pass ordinary kernel buffers and never see an IOVA.
+ * Each control function issues one admin command for one VF on the VF's
+ * PF and waits for it; its data moves through the PF's coherent DMA bounce
+ * buffer.  The SAVE/LOAD chunk functions only queue the command, on a
+ * buffer of the caller's from mvf_pf_dma_alloc(), and mvf_vf_cmd_wait()
+ * collects it.  Values cross the device boundary little-endian and are
+ * converted here.
  *
  * Errors common to every command (status -> errno table: mvf_core.h):
  *   -ENODEV     @vf_id is not one of the PF's VFs, or the PF was removed
@@ -15,13 +17,16 @@
  *   -EBUSY      the VF's state or an open session forbids the command
  * plus the command-specific ones documented below.
  *
- * Locking: every function takes the PF's admin queue mutex (aq_lock) for
- * the whole command, so commands of all VFs of a PF run one at a time.
- * Callers must hold no mvf_core lock and must be able to sleep.
+ * Locking: control functions take the PF's admin queue mutex (aq_lock)
+ * for the whole command (it owns the bounce buffer); chunk submission
+ * takes it only to queue.  Chunk commands of all VFs stay in flight
+ * meanwhile.  Callers must hold no mvf_core lock and must be able to
+ * sleep.
  */
 #include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/string.h>
@@ -136,59 +141,142 @@ int mvf_vf_save_start(struct mvf_pf *pf, u16 vf_id, u32 mode)
 }
 EXPORT_SYMBOL_GPL(mvf_vf_save_start);
 
-/**
- * mvf_vf_save_chunk() - read the next bytes of a VF's state image
- * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
- * @vf_id: the VF's index on @pf
- * @buf: kernel buffer (not __user) receiving the image bytes
- * @len: bytes available at @buf, > 0; at most mvf_pf_max_chunk() of
- *       them are used per call
- * @flags: on success, the completion's MVF_SAVE_F_* flags:
- *         MVF_SAVE_F_END once the trailer has been returned (the stream
- *         is complete), MVF_SAVE_F_EMPTY if a PRECOPY session has no data
- *         for now
- *
- * Issues SAVE_CHUNK with min(@len, mvf_pf_max_chunk()) bytes of the bounce
- * buffer and copies what the device wrote to @buf.
- *
- * Context: process context, sleeps; takes the PF's admin queue mutex.
- * Return: bytes copied to @buf (0..min(@len, mvf_pf_max_chunk()); 0 with
- * MVF_SAVE_F_END or MVF_SAVE_F_EMPTY); -EINVAL if @len is 0; -ENOENT if no
- * save session is open; -EIO also if the device claims to have written
- * more than it was given; or a common error.  @buf and @flags are left
- * untouched on error.
- */
-ssize_t mvf_vf_save_chunk(struct mvf_pf *pf, u16 vf_id, void *buf,
-			  size_t len, u32 *flags)
+/* Queue a SAVE_CHUNK or LOAD_CHUNK of @len bytes at @buf. */
+static int mvf_vf_chunk_submit(struct mvf_pf *pf, u8 opcode, u16 vf_id,
+			       const struct mvf_dma_buf *buf, size_t len,
+			       struct mvf_vf_cmd *cmd)
 {
-	struct mvf_aq_result res;
-	u32 n;
-	ssize_t ret;
+	int ret;
 
-	if (!len)
+	if (!len || len > pf->max_chunk || len > buf->size)
 		return -EINVAL;
 	if (vf_id >= pf->num_vfs)
 		return -ENODEV;
-	n = min(len, pf->max_chunk);
+	if (WARN_ON_ONCE(cmd->busy))
+		return -EBUSY;
 
-	mutex_lock(&pf->aq_lock);
-	ret = mvf_aq_exec(pf, MVF_AQ_OP_SAVE_CHUNK, vf_id, 0, n, &res);
-	if (!ret) {
-		if (res.result0 > n) {
-			dev_err(&pf->pdev->dev,
-				"VF %u: SAVE_CHUNK wrote %u bytes into %u\n",
-				vf_id, res.result0, n);
-			ret = -EIO;
-		} else {
-			memcpy(buf, pf->bounce, res.result0);
-			*flags = res.result1;
-			ret = res.result0;
-		}
-	}
+	if (mutex_lock_killable(&pf->aq_lock))
+		return -EINTR;
+	ret = mvf_aq_post(pf, cmd, opcode, vf_id, 0, 0, 0, buf->dma, len);
 	mutex_unlock(&pf->aq_lock);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(mvf_vf_save_chunk);
+
+/**
+ * mvf_vf_save_chunk_submit() - queue a SAVE_CHUNK into a DMA buffer
+ * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
+ * @vf_id: the VF's index on @pf
+ * @buf: a buffer from mvf_pf_dma_alloc() on @pf; the device writes the
+ *       next image bytes straight into it
+ * @len: bytes the device may write, 1..min(@buf->size, mvf_pf_max_chunk())
+ * @cmd: the command's state, not busy; busy on success until
+ *       mvf_vf_cmd_wait() collects it (then result0 is the bytes written,
+ *       result1 the MVF_SAVE_F_* flags: MVF_SAVE_F_END once the trailer
+ *       has been returned, MVF_SAVE_F_EMPTY if a PRECOPY session has no
+ *       data for now)
+ *
+ * Context: process context, sleeps; takes the PF's admin queue mutex
+ * (killable) only to submit.
+ * Return: 0 once queued; -EINVAL for a bad @len; -EINTR on a fatal signal
+ * (nothing queued); -ENODEV; -EIO if the admin queue is dead.
+ */
+int mvf_vf_save_chunk_submit(struct mvf_pf *pf, u16 vf_id,
+			     const struct mvf_dma_buf *buf, size_t len,
+			     struct mvf_vf_cmd *cmd)
+{
+	return mvf_vf_chunk_submit(pf, MVF_AQ_OP_SAVE_CHUNK, vf_id, buf, len,
+				   cmd);
+}
+EXPORT_SYMBOL_GPL(mvf_vf_save_chunk_submit);
+
+/**
+ * mvf_vf_cmd_wait() - collect a command queued by mvf_vf_*_chunk_submit()
+ * @pf: the PF the command was queued on
+ * @cmd: the command, busy
+ * @killable: give up waiting (-EINTR) on a fatal signal; the command then
+ *            stays busy and must be waited for again, non-killable, before
+ *            its buffer is freed or @cmd reused
+ *
+ * Context: process context, sleeps; takes no lock unless the command
+ * times out (then the admin queue mutex, to recover the queue).
+ * Return: 0, with @cmd->result0/result1 valid; -EIO also if a SAVE_CHUNK
+ * claims to have written more than it was given; -EINVAL if the device
+ * found LOAD_CHUNK bytes invalid; -EOPNOTSUPP for an image of another
+ * version or configuration; -ENOENT if no session is open; -ENOMEM if
+ * the device cannot stage more; -EINTR (only if @killable); or a common
+ * error.  On every return but -EINTR the device is done with the buffer.
+ */
+int mvf_vf_cmd_wait(struct mvf_pf *pf, struct mvf_vf_cmd *cmd, bool killable)
+{
+	int ret = mvf_aq_cmd_wait(pf, cmd, killable, false);
+
+	if (!ret && cmd->opcode == MVF_AQ_OP_SAVE_CHUNK &&
+	    cmd->result0 > cmd->buf_len) {
+		dev_err(&pf->pdev->dev,
+			"VF %u: SAVE_CHUNK wrote %u bytes into %u\n",
+			cmd->vf_id, cmd->result0, cmd->buf_len);
+		ret = -EIO;
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mvf_vf_cmd_wait);
+
+/**
+ * mvf_pf_dma_alloc() - allocate a DMA buffer for SAVE/LOAD chunks
+ * @pf: the PF, referenced through mvf_pf_get_by_vf()
+ * @buf: receives the buffer
+ * @size: bytes, > 0
+ *
+ * Coherent memory of the PF (the device that does the DMA), GFP_KERNEL.
+ * The buffer holds a reference on @pf until mvf_pf_dma_free(), so it may
+ * be freed after the PF was removed.
+ *
+ * Context: process context, sleeps.
+ * Return: 0; -ENOMEM; -ENODEV if the PF was removed.
+ */
+int mvf_pf_dma_alloc(struct mvf_pf *pf, struct mvf_dma_buf *buf, size_t size)
+{
+	if (!size)
+		return -EINVAL;
+	if (READ_ONCE(pf->detached))
+		return -ENODEV;
+	buf->va = dma_alloc_coherent(&pf->pdev->dev, size, &buf->dma,
+				     GFP_KERNEL);
+	if (!buf->va)
+		return -ENOMEM;
+	buf->size = size;
+	kref_get(&pf->kref);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mvf_pf_dma_alloc);
+
+/**
+ * mvf_pf_dma_free() - free a buffer from mvf_pf_dma_alloc()
+ * @pf: the PF it was allocated on
+ * @buf: the buffer, or one never allocated (@va NULL: no-op); no command
+ *       using it may be busy
+ *
+ * If the device once failed to stop when told to (its DMA may still be
+ * live) the memory is leaked instead, with an error message.  Drops the
+ * buffer's reference on @pf (which may free it).
+ *
+ * Context: process context, sleeps.
+ */
+void mvf_pf_dma_free(struct mvf_pf *pf, struct mvf_dma_buf *buf)
+{
+	if (!buf->va)
+		return;
+	if (READ_ONCE(pf->dma_live))
+		dev_err(&pf->pdev->dev,
+			"device did not stop, leaking a %zu byte migration buffer\n",
+			buf->size);
+	else
+		dma_free_coherent(&pf->pdev->dev, buf->size, buf->va,
+				  buf->dma);
+	buf->va = NULL;
+	mvf_pf_put(pf);
+}
+EXPORT_SYMBOL_GPL(mvf_pf_dma_free);
 
 /**
  * mvf_vf_save_end() - close a VF's save session (SAVE_END)
@@ -222,45 +310,31 @@ int mvf_vf_load_start(struct mvf_pf *pf, u16 vf_id)
 EXPORT_SYMBOL_GPL(mvf_vf_load_start);
 
 /**
- * mvf_vf_load_chunk() - hand the next image bytes to a VF's load session
+ * mvf_vf_load_chunk_submit() - queue a LOAD_CHUNK from a DMA buffer
  * @pf: the VF's PF, referenced through mvf_pf_get_by_vf()
  * @vf_id: the VF's index on @pf
- * @buf: kernel buffer (not __user) holding the bytes
- * @len: bytes at @buf, 1..mvf_pf_max_chunk(); all are consumed on success
+ * @buf: a buffer from mvf_pf_dma_alloc() on @pf holding the bytes; it
+ *       must not change until the command is collected
+ * @len: bytes at @buf, 1..min(@buf->size, mvf_pf_max_chunk()); all are
+ *       consumed on success
+ * @cmd: the command's state, not busy; busy on success until
+ *       mvf_vf_cmd_wait() collects it
  *
  * The device stages what it loads; nothing reaches the VF before
  * mvf_vf_load_end() validates the whole image.
  *
- * Context: process context, sleeps; takes the PF's admin queue mutex.
- * Return: 0; -EINVAL if @len is 0 or above mvf_pf_max_chunk(), or the
- * device found the bytes invalid (bad magic, section, length, checksum,
- * overrun); -EOPNOTSUPP for an image of an unknown version or of an
- * incompatible device; -ENOENT if no load session is open; -ENOMEM if the
- * device cannot stage more; or a common error.
+ * Context: process context, sleeps; takes the PF's admin queue mutex
+ * (killable) only to submit.
+ * Return: as mvf_vf_save_chunk_submit().
  */
-int mvf_vf_load_chunk(struct mvf_pf *pf, u16 vf_id, const void *buf,
-		      size_t len)
+int mvf_vf_load_chunk_submit(struct mvf_pf *pf, u16 vf_id,
+			     const struct mvf_dma_buf *buf, size_t len,
+			     struct mvf_vf_cmd *cmd)
 {
-	int ret;
-
-	if (!len || len > pf->max_chunk)
-		return -EINVAL;
-	if (vf_id >= pf->num_vfs)
-		return -ENODEV;
-
-	mutex_lock(&pf->aq_lock);
-	/* The bounce buffer is gone once detached: check before copying. */
-	if (pf->detached) {
-		ret = -ENODEV;
-	} else {
-		memcpy(pf->bounce, buf, len);
-		ret = mvf_aq_exec(pf, MVF_AQ_OP_LOAD_CHUNK, vf_id, 0, len,
-				  NULL);
-	}
-	mutex_unlock(&pf->aq_lock);
-	return ret;
+	return mvf_vf_chunk_submit(pf, MVF_AQ_OP_LOAD_CHUNK, vf_id, buf, len,
+				   cmd);
 }
-EXPORT_SYMBOL_GPL(mvf_vf_load_chunk);
+EXPORT_SYMBOL_GPL(mvf_vf_load_chunk_submit);
 
 /**
  * mvf_vf_load_end() - validate and commit a VF's loaded image (LOAD_END)
@@ -411,9 +485,10 @@ EXPORT_SYMBOL_GPL(mvf_vf_dirty_start);
  *          last long are cleared
  * @ndirty: if not NULL, receives the number of dirty pages reported
  *
- * The device clears what it reports.  A bitmap of more than
- * mvf_pf_max_chunk() bytes is fetched with one DIRTY_REPORT per
- * mvf_pf_max_chunk() bytes (rounded down to whole 64-page words), each
+ * The device clears what it reports.  A bitmap larger than the core's
+ * bounce buffer (256 KiB, or IDENTIFY's max_chunk if smaller) is fetched
+ * with one DIRTY_REPORT per bounce buffer (rounded down to whole 64-page
+ * words), each
  * under the admin queue mutex on its own; on error the pieces already
  * fetched were cleared on the device, so the caller must treat the whole
  * range as dirty (the vfio uAPI's rule).
@@ -446,7 +521,7 @@ int mvf_vf_dirty_report(struct mvf_pf *pf, u16 vf_id,
 
 	npages = length >> page_shift;
 	/* Whole u64 words per command, so each piece starts on a long. */
-	per_cmd = (u64)(pf->max_chunk / sizeof(u64)) * BITS_PER_TYPE(u64);
+	per_cmd = (u64)(pf->bounce_chunk / sizeof(u64)) * BITS_PER_TYPE(u64);
 	if (!per_cmd)
 		return -EIO;
 

@@ -328,8 +328,9 @@ static int mvf_vfio_dirty_read(struct mvf_vfio_pci_device *mvdev,
 	}
 	mvf_vfio_state_mutex_unlock(mvdev);
 
-	/* One admin command's worth of bitmap at most. */
-	max_pages = rounddown(mvf_pf_max_chunk(mvdev->pf) * BITS_PER_BYTE,
+	/* One admin command's worth of bitmap at most (bounce: 256 KiB). */
+	max_pages = rounddown(min_t(size_t, mvf_pf_max_chunk(mvdev->pf),
+				    SZ_256K) * BITS_PER_BYTE,
 			      BITS_PER_TYPE(u64));
 	npages = min_t(u64, (end - start) >> shift, max_pages);
 	bmp = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);

@@ -11,15 +11,37 @@
  * -ENOMSG (if it copied nothing yet), and poll() stays quiet until the
  * device posts MVF_EVENT_PRECOPY_DATA or MVF_EVENT_INITIAL_CHANGED.  After
  * PRE_COPY_P2P -> STOP_COPY the same file streams the rest of the image
- * and its end is permanent.  SAVE_CHUNK is synchronous and runs inside
- * read() under @rw_lock, so no -ENOMSG can be returned while a fetch is in
- * flight: a second reader waits for @rw_lock, or gets -EAGAIN with
- * O_NONBLOCK.
+ * and its end is permanent.
+ *
+ * Data path: the device writes each SAVE_CHUNK straight into one of the
+ * file's DMA buffers, and read() copies the record payload from there to
+ * the user: one copy per byte in the guest.  Once the end is permanent
+ * (STOP_COPY) read() keeps the other buffers queued with SAVE_CHUNKs, so
+ * the device fills chunks N+1 and N+2 while the user copies chunk N.  In
+ * PRE_COPY(_P2P) a chunk is fetched only when the previous one has been
+ * read, inside read() under @rw_lock, so no -ENOMSG can be returned while a
+ * fetch is in flight and the precopy sizes never have to account for a
+ * chunk the device handed out but the file did not yet see: a second
+ * reader waits for @rw_lock, or gets -EAGAIN with O_NONBLOCK.  A chunk
+ * queued before the end became permanent that answers EMPTY is dropped.
  *
  * Resuming: write() parses the records as untrusted input, in any
  * segmentation (a header may arrive one byte at a time).  DEVICE_DATA
- * payload is gathered into a buffer and sent with LOAD_CHUNK whenever
- * @chunk bytes are ready; RESUMING -> STOP sends the rest and LOAD_END.
+ * payload is gathered straight into a DMA buffer and queued with
+ * LOAD_CHUNK whenever @chunk bytes are ready; write() goes on gathering
+ * into the other buffer while the device loads, and waits for a buffer's
+ * LOAD_CHUNK only before reusing it.  A LOAD_CHUNK error thus surfaces at
+ * the next write() or at RESUMING -> STOP, which sends the rest, waits for
+ * every LOAD_CHUNK and sends LOAD_END.
+ *
+ * In-flight rules: chunk commands are submitted and collected under
+ * @lock; every path that ends the session (leaving the state, close,
+ * reset) waits for all of them under @lock before SAVE_END/LOAD_ABORT, and
+ * release() waits again (for none) before freeing the buffers, so memory
+ * the device may still write is never freed.  A fatal signal interrupts a
+ * STOP_COPY read() or a write() waiting for the device (-EINTR); the
+ * command stays queued and is collected by the next read()/write() or by
+ * the end of the session.
  */
 
 #include <linux/anon_inodes.h>
@@ -257,52 +279,130 @@ static int mvf_vfio_save_query_locked(struct mvf_vfio_mig_file *migf,
 	return 0;
 }
 
+/* Saving: queue a SAVE_CHUNK on the next free buffer. */
+static int mvf_vfio_save_submit_locked(struct mvf_vfio_mig_file *migf)
+{
+	unsigned int i = (migf->q_head + migf->q_len) % migf->nbufs;
+	struct mvf_vfio_chunk *c = &migf->bufs[i];
+	int ret;
+
+	lockdep_assert_held(&migf->lock);
+
+	spin_lock(&migf->ev_lock);
+	c->seq = migf->ev_seq;
+	spin_unlock(&migf->ev_lock);
+	c->final = migf->final;
+	ret = mvf_vf_save_chunk_submit(migf->pf, migf->vf_id, &c->dma,
+				       migf->chunk, &c->cmd);
+	if (ret)
+		return mvf_vfio_migf_cmd_failed_locked(migf, ret,
+						       "SAVE_CHUNK not queued");
+	migf->q_len++;
+	return 0;
+}
+
 /*
- * Saving: put the next record in @buf.  Returns 1 if @buf holds a record,
- * 0 at the (permanent) end of the stream, -ENOMSG at the temporary end of
- * a PRECOPY stream, or another negative errno.
+ * Saving, STOP_COPY: keep every buffer but the one being read queued, so
+ * the device works while read() copies.
+ */
+static void mvf_vfio_save_prefetch_locked(struct mvf_vfio_mig_file *migf)
+{
+	unsigned int busy;
+
+	lockdep_assert_held(&migf->lock);
+
+	if (!migf->final || migf->dev_end || migf->disabled || migf->error)
+		return;
+	busy = migf->q_len + (migf->cur_chunk >= 0);
+	while (busy++ < migf->nbufs)
+		if (mvf_vfio_save_submit_locked(migf))
+			return;
+}
+
+/*
+ * Wait for every chunk command of the file (non-killable: the session is
+ * ending or a buffer is about to be freed).  Saving: results are kept
+ * for mvf_vfio_save_fill(); resuming: errors are returned.
+ */
+static int mvf_vfio_migf_drain_locked(struct mvf_vfio_mig_file *migf)
+{
+	unsigned int i;
+	int ret = 0, err;
+
+	lockdep_assert_held(&migf->lock);
+
+	for (i = 0; i < migf->nbufs; i++) {
+		struct mvf_vfio_chunk *c = &migf->bufs[i];
+
+		if (!c->cmd.busy)
+			continue;
+		err = mvf_vf_cmd_wait(migf->pf, &c->cmd, false);
+		c->err = err;
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
+/*
+ * Saving: make the oldest queued chunk the current record (queueing it
+ * first if nothing is queued).  Returns 1 if @cur holds a record, 0 at
+ * the (permanent) end of the stream, -ENOMSG at the temporary end of a
+ * PRECOPY stream, or another negative errno.
  */
 static int mvf_vfio_save_fill(struct mvf_vfio_mig_file *migf)
 {
+	struct mvf_vfio_chunk *c;
 	struct mvf_vf_sizes sizes;
 	bool stale = false;
-	u32 flags = 0;
-	u32 seq;
-	ssize_t n;
-	size_t k;
+	u32 flags;
+	size_t n, k;
 	int ret;
 
 	lockdep_assert_held(&migf->rw_lock);
 
 	mutex_lock(&migf->lock);
+next:
 	ret = mvf_vfio_migf_usable_locked(migf);
 	if (ret || migf->dev_end)
 		goto out_unlock;
 
-	/* Events up to here are covered by this SAVE_CHUNK's answer. */
-	spin_lock(&migf->ev_lock);
-	seq = migf->ev_seq;
-	swap(stale, migf->initial_stale);
-	spin_unlock(&migf->ev_lock);
-	if (stale && migf->mode == MVF_SAVE_MODE_PRECOPY) {
-		ret = mvf_vfio_save_query_locked(migf, &sizes);
+	if (!migf->q_len) {
+		/* Events up to here are covered by this SAVE_CHUNK's answer. */
+		spin_lock(&migf->ev_lock);
+		swap(stale, migf->initial_stale);
+		spin_unlock(&migf->ev_lock);
+		if (stale && migf->mode == MVF_SAVE_MODE_PRECOPY) {
+			ret = mvf_vfio_save_query_locked(migf, &sizes);
+			if (ret)
+				goto out_unlock;
+		}
+		ret = mvf_vfio_save_submit_locked(migf);
 		if (ret)
 			goto out_unlock;
 	}
 
-	n = mvf_vf_save_chunk(migf->pf, migf->vf_id, migf->buf, migf->chunk,
-			      &flags);
-	if (n < 0) {
-		ret = mvf_vfio_migf_cmd_failed_locked(migf, n,
+	c = &migf->bufs[migf->q_head];
+	if (c->cmd.busy) {
+		/*
+		 * Killable once the end is permanent (a dying reader of a big
+		 * image); the chunk stays queued.  In PRE_COPY the fetch is
+		 * bounded like any control command and never left behind.
+		 */
+		ret = mvf_vf_cmd_wait(migf->pf, &c->cmd, migf->final);
+		if (ret == -EINTR)
+			goto out_unlock;
+		c->err = ret;
+	}
+	migf->q_head = (migf->q_head + 1) % migf->nbufs;
+	migf->q_len--;
+	if (c->err) {
+		ret = mvf_vfio_migf_cmd_failed_locked(migf, c->err,
 						      "SAVE_CHUNK failed");
 		goto out_unlock;
 	}
-	if ((size_t)n > migf->chunk) {
-		ret = mvf_vfio_migf_fail_locked(migf, -EIO,
-						"SAVE_CHUNK returned %zd bytes for a %zu byte buffer",
-						n, migf->chunk);
-		goto out_unlock;
-	}
+	n = c->cmd.result0;
+	flags = c->cmd.result1;
 	if (flags & MVF_SAVE_F_END) {
 		migf->dev_end = true;
 		/* The trailer is out: poll() reports readable from now on. */
@@ -312,6 +412,9 @@ static int mvf_vfio_save_fill(struct mvf_vfio_mig_file *migf)
 	if (!n) {
 		if (migf->dev_end)
 			goto out_unlock;
+		/* Queued in PRE_COPY, answered before STOP_COPY: no data. */
+		if ((flags & MVF_SAVE_F_EMPTY) && !c->final && migf->final)
+			goto next;
 		/*
 		 * Temporary end of a PRECOPY stream.  Once the VF is STOPPED
 		 * (STOP_COPY) the device streams to its trailer without
@@ -322,7 +425,7 @@ static int mvf_vfio_save_fill(struct mvf_vfio_mig_file *migf)
 		    migf->mode == MVF_SAVE_MODE_PRECOPY) {
 			spin_lock(&migf->ev_lock);
 			migf->at_temp_end = true;
-			migf->empty_seq = seq;
+			migf->empty_seq = c->seq;
 			spin_unlock(&migf->ev_lock);
 			ret = -ENOMSG;
 			goto out_unlock;
@@ -347,10 +450,14 @@ static int mvf_vfio_save_fill(struct mvf_vfio_mig_file *migf)
 	migf->rec.size = cpu_to_le64(n);
 	migf->rec.flags = cpu_to_le32(0);
 	migf->rec.tag = cpu_to_le32(MVF_MIG_TAG_DEVICE_DATA);
+	migf->cur_chunk = c - migf->bufs;
+	migf->cur = c->dma.va;
 	migf->buf_len = n;
 	migf->buf_pos = 0;
 	migf->rec_data = n;
 	migf->rec_init_end = MVF_REC_HDR + k;
+	/* While the user copies this one, the device fills the next ones. */
+	mvf_vfio_save_prefetch_locked(migf);
 	ret = 1;
 
 out_unlock:
@@ -381,6 +488,8 @@ static ssize_t mvf_vfio_save_read(struct file *filp, char __user *ubuf,
 		size_t n;
 
 		if (migf->buf_pos == MVF_REC_HDR + migf->buf_len) {
+			/* The current chunk's buffer is free for the device. */
+			migf->cur_chunk = -1;
 			ret = mvf_vfio_save_fill(migf);
 			if (ret <= 0)
 				break;
@@ -391,14 +500,16 @@ static ssize_t mvf_vfio_save_read(struct file *filp, char __user *ubuf,
 			src = (const u8 *)&migf->rec + migf->buf_pos;
 			n = MVF_REC_HDR - migf->buf_pos;
 		} else {
-			src = migf->buf + (migf->buf_pos - MVF_REC_HDR);
+			src = migf->cur + (migf->buf_pos - MVF_REC_HDR);
 			n = MVF_REC_HDR + migf->buf_len - migf->buf_pos;
 		}
 		n = min(n, len - done);
 
 		/*
 		 * Only @rw_lock is held: the reset path may disable the file
-		 * meanwhile, but nobody else changes or frees @rec or @buf.
+		 * meanwhile, but nobody else changes or frees @rec or the
+		 * current chunk's buffer (not queued, so the device does not
+		 * write it; buffers are freed only in release()).
 		 */
 		if (copy_to_user(ubuf + done, src, n)) {
 			ret = -EFAULT;
@@ -614,31 +725,77 @@ static long mvf_vfio_save_ioctl(struct file *filp, unsigned int cmd,
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
-/* Resuming: send the gathered image bytes to the device. */
+/* Resuming: a LOAD_CHUNK of @len bytes failed with @ret. */
+static int mvf_vfio_load_failed_locked(struct mvf_vfio_mig_file *migf,
+				       int ret, size_t len)
+{
+	lockdep_assert_held(&migf->lock);
+
+	if (ret == -EOPNOTSUPP)
+		return mvf_vfio_migf_cmd_failed_locked(migf, ret,
+						       "LOAD_CHUNK of %zu bytes failed: the device cannot load this image (another image version or device configuration, e.g. device memory size)",
+						       len);
+	return mvf_vfio_migf_cmd_failed_locked(migf, ret,
+					       "LOAD_CHUNK of %zu bytes failed",
+					       len);
+}
+
+/*
+ * Resuming: queue the bytes gathered in @bufs[@fill] with LOAD_CHUNK and
+ * move on to the next buffer, waiting (killable) for its earlier
+ * LOAD_CHUNK first.  An error of any LOAD_CHUNK poisons the stream.
+ */
 static int mvf_vfio_resume_flush(struct mvf_vfio_mig_file *migf)
 {
+	struct mvf_vfio_chunk *c;
 	int ret;
 
 	lockdep_assert_held(&migf->rw_lock);
 
 	mutex_lock(&migf->lock);
 	ret = mvf_vfio_migf_usable_locked(migf);
-	if (!ret && migf->buf_len) {
-		ret = mvf_vf_load_chunk(migf->pf, migf->vf_id, migf->buf,
-					migf->buf_len);
-		if (ret == -EOPNOTSUPP)
-			ret = mvf_vfio_migf_cmd_failed_locked(migf, ret,
-							      "LOAD_CHUNK of %zu bytes failed: the device cannot load this image (another image version or device configuration, e.g. device memory size)",
-							      migf->buf_len);
-		else if (ret < 0)
-			ret = mvf_vfio_migf_cmd_failed_locked(migf, ret,
-							      "LOAD_CHUNK of %zu bytes failed",
-							      migf->buf_len);
-		else
-			migf->buf_len = 0;
+	if (ret || !migf->buf_len)
+		goto out_unlock;
+	c = &migf->bufs[migf->fill];
+	ret = mvf_vf_load_chunk_submit(migf->pf, migf->vf_id, &c->dma,
+				       migf->buf_len, &c->cmd);
+	if (ret) {
+		if (ret != -EINTR)
+			ret = mvf_vfio_load_failed_locked(migf, ret,
+							  migf->buf_len);
+		goto out_unlock;
 	}
+	migf->buf_len = 0;
+	migf->fill = (migf->fill + 1) % migf->nbufs;
+	c = &migf->bufs[migf->fill];
+	if (c->cmd.busy) {
+		ret = mvf_vf_cmd_wait(migf->pf, &c->cmd, true);
+		if (ret && ret != -EINTR)
+			ret = mvf_vfio_load_failed_locked(migf, ret,
+							  c->cmd.buf_len);
+	}
+out_unlock:
 	mutex_unlock(&migf->lock);
 	return ret < 0 ? ret : 0;
+}
+
+/* Resuming: the gathering buffer is still loading (after an -EINTR). */
+static int mvf_vfio_resume_wait_fill(struct mvf_vfio_mig_file *migf)
+{
+	struct mvf_vfio_chunk *c = &migf->bufs[migf->fill];
+	int ret = 0;
+
+	lockdep_assert_held(&migf->rw_lock);
+
+	mutex_lock(&migf->lock);
+	if (c->cmd.busy) {
+		ret = mvf_vf_cmd_wait(migf->pf, &c->cmd, true);
+		if (ret && ret != -EINTR)
+			ret = mvf_vfio_load_failed_locked(migf, ret,
+							  c->cmd.buf_len);
+	}
+	mutex_unlock(&migf->lock);
+	return ret;
 }
 
 /* Resuming: act on a complete record header in @rec. */
@@ -697,6 +854,8 @@ static ssize_t mvf_vfio_resume_write(struct file *filp,
 	if (mutex_lock_interruptible(&migf->rw_lock))
 		return -ERESTARTSYS;
 	ret = mvf_vfio_migf_usable(migf);
+	if (!ret)
+		ret = mvf_vfio_resume_wait_fill(migf);
 	while (!ret && done < len) {
 		size_t n;
 
@@ -718,9 +877,12 @@ static ssize_t mvf_vfio_resume_write(struct file *filp,
 		/* n <= len - done, so it fits a size_t. */
 		n = min_t(u64, len - done, migf->rec_left);
 		if (!migf->rec_skip) {
+			u8 *dst = migf->bufs[migf->fill].dma.va;
+
+			/* Not queued: the device does not read it now. */
 			n = min(n, migf->chunk - migf->buf_len);
-			if (copy_from_user(migf->buf + migf->buf_len,
-					   ubuf + done, n)) {
+			if (copy_from_user(dst + migf->buf_len, ubuf + done,
+					   n)) {
 				ret = -EFAULT;
 				break;
 			}
@@ -736,10 +898,59 @@ static ssize_t mvf_vfio_resume_write(struct file *filp,
 	}
 	mutex_unlock(&migf->rw_lock);
 
-	/* A fault is the caller's to retry; anything else killed the stream. */
-	if (ret == -EFAULT && done)
+	/*
+	 * A fault is the caller's to retry, a fatal signal ends the caller
+	 * (what was consumed is queued); anything else killed the stream.
+	 */
+	if ((ret == -EFAULT || ret == -EINTR) && done)
 		return done;
 	return ret ? ret : done;
+}
+
+/*
+ * Free the DMA buffers, after waiting for any command still using one
+ * (there is none once the session ended; this is the backstop for the
+ * rule that the device never writes freed memory).  Each buffer holds its
+ * own reference on the PF.
+ */
+static void mvf_vfio_migf_free_bufs(struct mvf_vfio_mig_file *migf)
+{
+	unsigned int i;
+
+	mutex_lock(&migf->lock);
+	if (mvf_vfio_migf_drain_locked(migf))
+		dev_dbg(migf->dev, "%s data_fd: a chunk command failed at release\n",
+			mvf_vfio_migf_name(migf));
+	mutex_unlock(&migf->lock);
+	for (i = 0; i < migf->nbufs; i++)
+		mvf_pf_dma_free(migf->pf, &migf->bufs[i].dma);
+}
+
+/*
+ * @nbufs DMA buffers of @migf->chunk bytes; on -ENOMEM the chunk is
+ * halved down to MVF_VFIO_CHUNK_MIN.  Returns 0 or -errno with nothing
+ * allocated.
+ */
+static int mvf_vfio_migf_alloc_bufs(struct mvf_vfio_mig_file *migf)
+{
+	unsigned int i;
+	int ret;
+
+	for (;;) {
+		for (i = 0; i < migf->nbufs; i++) {
+			ret = mvf_pf_dma_alloc(migf->pf, &migf->bufs[i].dma,
+					       migf->chunk);
+			if (ret)
+				break;
+		}
+		if (i == migf->nbufs)
+			return 0;
+		while (i--)
+			mvf_pf_dma_free(migf->pf, &migf->bufs[i].dma);
+		if (ret != -ENOMEM || migf->chunk / 2 < MVF_VFIO_CHUNK_MIN)
+			return ret;
+		migf->chunk /= 2;
+	}
 }
 
 static int mvf_vfio_mig_file_release(struct inode *inode, struct file *filp)
@@ -750,9 +961,9 @@ static int mvf_vfio_mig_file_release(struct inode *inode, struct file *filp)
 	 * Last reference: the FSM dropped its own after ending the session
 	 * (or never started one), so nothing can reach @migf any more.
 	 */
+	mvf_vfio_migf_free_bufs(migf);
 	mutex_destroy(&migf->rw_lock);
 	mutex_destroy(&migf->lock);
-	kvfree(migf->buf);
 	/* May be the last reference: then the VF's vfio_device is released. */
 	vfio_put_device(migf->vdev);
 	kfree(migf);
@@ -779,13 +990,16 @@ static const struct file_operations mvf_vfio_resume_fops = {
  * @mvdev: the VF
  * @type: saving or resuming
  *
- * Allocates the file, its state and a GFP_KERNEL_ACCOUNT buffer of one
- * chunk.  Sends no admin command.
+ * Allocates the file, its state and its DMA buffers on the PF (saving:
+ * MVF_VFIO_SAVE_BUFS, resuming: MVF_VFIO_LOAD_BUFS, of one chunk each;
+ * the chunk is halved while they cannot be allocated, down to
+ * MVF_VFIO_CHUNK_MIN).  Sends no admin command.
  * Called with @mvdev->state_mutex held.
  *
  * Return: the file holding one reference (for userspace), or
- * ERR_PTR(-ENOMEM), ERR_PTR(-EIO) if the PF reports no chunk size, or the
- * error of anon_inode_getfile().
+ * ERR_PTR(-ENOMEM), ERR_PTR(-EIO) if the PF reports no chunk size,
+ * ERR_PTR(-ENODEV) if the PF was removed, or the error of
+ * anon_inode_getfile().
  */
 struct mvf_vfio_mig_file *
 mvf_vfio_mig_file_alloc(struct mvf_vfio_pci_device *mvdev,
@@ -805,18 +1019,17 @@ mvf_vfio_mig_file_alloc(struct mvf_vfio_pci_device *mvdev,
 	if (!migf)
 		return ERR_PTR(-ENOMEM);
 
-	migf->buf = kvmalloc(chunk, GFP_KERNEL_ACCOUNT);
-	if (!migf->buf) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
-
 	migf->type = type;
 	migf->pf = mvdev->pf;
 	migf->vf_id = mvdev->vf_id;
 	migf->dev = mvf_vfio_dev(mvdev);
 	migf->vdev = &mvdev->core_device.vdev;
 	migf->chunk = chunk;
+	migf->nbufs = save ? MVF_VFIO_SAVE_BUFS : MVF_VFIO_LOAD_BUFS;
+	migf->cur_chunk = -1;
+	ret = mvf_vfio_migf_alloc_bufs(migf);
+	if (ret)
+		goto err_free;
 	/* Saving: no record yet, the current (empty) one is all read. */
 	migf->buf_pos = save ? MVF_REC_HDR : 0;
 	mutex_init(&migf->lock);
@@ -839,9 +1052,9 @@ mvf_vfio_mig_file_alloc(struct mvf_vfio_pci_device *mvdev,
 	return migf;
 
 err_destroy:
+	mvf_vfio_migf_free_bufs(migf);
 	mutex_destroy(&migf->rw_lock);
 	mutex_destroy(&migf->lock);
-	kvfree(migf->buf);
 err_free:
 	kfree(migf);
 	return ERR_PTR(ret);
@@ -877,7 +1090,6 @@ void mvf_vfio_mig_file_put(struct mvf_vfio_mig_file *migf)
 int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 			     u64 image_bytes)
 {
-	struct mvf_vfio_stop_copy_size *hint = (void *)migf->buf;
 	struct mvf_vf_sizes sizes = {};
 	int ret;
 
@@ -904,6 +1116,9 @@ int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 	}
 	if (!ret)
 		migf->session = true;
+	/* STOP_COPY: the device fills chunks while the user reads the hint. */
+	if (!ret)
+		mvf_vfio_save_prefetch_locked(migf);
 	mvf_vfio_migf_wake_locked(migf);
 	mutex_unlock(&migf->lock);
 	if (ret)
@@ -911,15 +1126,18 @@ int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 
 	/* No reader yet: the file is not installed in any fd table. */
 	mutex_lock(&migf->rw_lock);
-	migf->rec.size = cpu_to_le64(sizeof(*hint));
+	static_assert(sizeof(migf->hint) ==
+		      sizeof(struct mvf_vfio_stop_copy_size));
+	migf->rec.size = cpu_to_le64(sizeof(migf->hint));
 	migf->rec.flags = cpu_to_le32(MVF_MIG_F_OPTIONAL);
 	migf->rec.tag = cpu_to_le32(MVF_MIG_TAG_STOP_COPY_SIZE);
-	hint->image_bytes = cpu_to_le64(image_bytes);
-	migf->buf_len = sizeof(*hint);
+	migf->hint = cpu_to_le64(image_bytes);
+	migf->cur = (const u8 *)&migf->hint;
+	migf->buf_len = sizeof(migf->hint);
 	migf->buf_pos = 0;
 	/* The stream starts with it: precopy counts it as initial data. */
-	migf->rec_data = sizeof(*hint);
-	migf->rec_init_end = MVF_REC_HDR + sizeof(*hint);
+	migf->rec_data = sizeof(migf->hint);
+	migf->rec_init_end = MVF_REC_HDR + sizeof(migf->hint);
 	mutex_unlock(&migf->rw_lock);
 	return 0;
 }
@@ -1016,7 +1234,7 @@ int mvf_vfio_resume_file_start(struct mvf_vfio_mig_file *migf)
  */
 int mvf_vfio_resume_file_finish(struct mvf_vfio_mig_file *migf)
 {
-	int ret;
+	int ret, err;
 
 	mutex_lock(&migf->rw_lock);
 	ret = mvf_vfio_migf_usable(migf);
@@ -1031,6 +1249,10 @@ int mvf_vfio_resume_file_finish(struct mvf_vfio_mig_file *migf)
 		ret = mvf_vfio_resume_flush(migf);
 
 	mutex_lock(&migf->lock);
+	/* Every LOAD_CHUNK answered before LOAD_END or LOAD_ABORT. */
+	err = mvf_vfio_migf_drain_locked(migf);
+	if (!ret && err)
+		ret = mvf_vfio_load_failed_locked(migf, err, migf->chunk);
 	if (!ret)
 		ret = mvf_vfio_migf_usable_locked(migf);
 	if (!ret) {
@@ -1039,8 +1261,7 @@ int mvf_vfio_resume_file_finish(struct mvf_vfio_mig_file *migf)
 		migf->session = false;
 	}
 	if (ret && migf->session) {
-		int err = mvf_vf_load_abort(migf->pf, migf->vf_id);
-
+		err = mvf_vf_load_abort(migf->pf, migf->vf_id);
 		if (err)
 			dev_dbg(migf->dev, "LOAD_ABORT: %pe\n", ERR_PTR(err));
 	}
@@ -1055,9 +1276,11 @@ int mvf_vfio_resume_file_finish(struct mvf_vfio_mig_file *migf)
  * mvf_vfio_mig_file_end - disable a data_fd and end its device session
  * @migf: the file
  *
- * Waits for an admin command of the file that is in flight, marks the file
- * disabled (later read()/write() return -ENODEV) and ends the device
- * session: SAVE_END for a saving file, LOAD_ABORT for a resuming one.
+ * Waits for every admin command of the file that is in flight (a
+ * synchronous one holds @migf->lock; queued chunks are collected here,
+ * non-killable), marks the file disabled (later read()/write() return
+ * -ENODEV) and ends the device session: SAVE_END for a saving file,
+ * LOAD_ABORT for a resuming one.
  * Takes only @migf->lock, so the reset path may call it.  Called with the
  * device's state_mutex held.
  *
@@ -1068,6 +1291,8 @@ int mvf_vfio_mig_file_end(struct mvf_vfio_mig_file *migf)
 	int ret = 0;
 
 	mutex_lock(&migf->lock);
+	/* The device lets go of the buffers before the session ends. */
+	mvf_vfio_migf_drain_locked(migf);
 	if (migf->session) {
 		if (migf->type == MVF_VFIO_MIGF_SAVE)
 			ret = mvf_vf_save_end(migf->pf, migf->vf_id);

@@ -20,10 +20,12 @@
 #define _MVF_VFIO_FILE_H
 
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
+#include "mvf_core.h"
 #include "mvf_stream.h"
 
 struct device;
@@ -44,6 +46,33 @@ enum mvf_vfio_migf_type {
 	MVF_VFIO_MIGF_RESUME,
 };
 
+/*
+ * DMA buffers per data_fd.  Saving: one the user reads while the device
+ * fills the next two (STOP_COPY).  Resuming: one write() gathers while
+ * the device loads the other.
+ */
+#define MVF_VFIO_SAVE_BUFS	3
+#define MVF_VFIO_LOAD_BUFS	2
+/* Smallest chunk tried when MVF_MIG_RECORD_MAX-sized buffers fail. */
+#define MVF_VFIO_CHUNK_MIN	SZ_64K
+
+/**
+ * struct mvf_vfio_chunk - one DMA buffer of a data_fd and its command
+ * @dma: the buffer, @chunk bytes, on the PF
+ * @cmd: its SAVE_CHUNK or LOAD_CHUNK; @cmd.busy while the device owns @dma
+ * @seq: saving: the file's @ev_seq when the SAVE_CHUNK was queued (events
+ *       after it mean new data if it answers MVF_SAVE_F_EMPTY)
+ * @final: saving: queued once the end of the stream was permanent
+ * @err: saving: the collected command's errno, once not busy
+ */
+struct mvf_vfio_chunk {
+	struct mvf_dma_buf dma;
+	struct mvf_vf_cmd cmd;
+	u32 seq;
+	bool final;
+	int err;
+};
+
 /**
  * struct mvf_vfio_mig_file - a saving or resuming data_fd
  * @filp: the anon-inode file; its private_data is this structure
@@ -58,8 +87,10 @@ enum mvf_vfio_migf_type {
  * @chunk: largest admin SAVE_CHUNK/LOAD_CHUNK, bytes; never above
  *         MVF_MIG_RECORD_MAX, so one chunk always fits one record
  * @lock: protects @disabled, @session, @error, @dev_end, @final,
- *        @dev_initial, @gen, @gen_done and @init_as_dirty, and is held
- *        around every admin command of the file's session.  Taken by the
+ *        @dev_initial, @gen, @gen_done, @init_as_dirty, the chunk commands
+ *        (@bufs[].cmd), @q_head and @q_len, and is held around every
+ *        synchronous admin command of the file's session and every
+ *        submission or collection of a chunk command.  Taken by the
  *        paths that disable the file, including the reset path, so it is
  *        never held across copy_to_user()/copy_from_user().
  * @disabled: the FSM let go of the file; read()/write() return -ENODEV
@@ -82,13 +113,29 @@ enum mvf_vfio_migf_type {
  *                 the PRECOPY_INFOv2 opt-in, so the new initial data is
  *                 reported as dirty_bytes (initial_bytes never grows
  *                 without REINIT); cleared when a REINIT is reported
+ * @bufs: @nbufs DMA buffers of @chunk bytes on the PF, each with the
+ *        admin command that uses it.  A buffer belongs to the device while
+ *        its command is busy (submitted and collected only under @lock;
+ *        waited for before the session ends and before it is freed, in
+ *        release()), else to the reader or writer under @rw_lock.
+ * @nbufs: buffers in @bufs: MVF_VFIO_SAVE_BUFS or MVF_VFIO_LOAD_BUFS
+ * @q_head: saving: index in @bufs of the oldest chunk queued (SAVE_CHUNK
+ *          busy or collected); chunks are queued and consumed in stream
+ *          order, round robin over @bufs; under @lock
+ * @q_len: saving: chunks queued from @q_head on; under @lock
+ * @cur_chunk: saving: index in @bufs of the current record's payload (the
+ *             device wrote it there, read() copies it out: one copy), or
+ *             -1 (the STOP_COPY_SIZE record, or none); under @rw_lock
+ * @fill: resuming: index in @bufs of the buffer write() gathers into;
+ *        under @rw_lock
+ * @hint: saving: payload of the STOP_COPY_SIZE record
  * @rw_lock: serialises read()/write(), VFIO_MIG_GET_PRECOPY_INFO and
  *           RESUMING -> STOP; protects the fields below up to @total.  Held
  *           across copy_to_user()/copy_from_user(); the reset path never
  *           takes it.  Order: state_mutex, @rw_lock, @lock, @ev_lock.
- * @buf: kvmalloc'd buffer of @chunk bytes.  Saving: the payload of the
- *       current record.  Resuming: image bytes not yet loaded.
- * @buf_len: valid bytes in @buf
+ * @cur: saving: payload of the current record (@hint or a chunk buffer)
+ * @buf_len: saving: payload bytes of the current record; resuming: bytes
+ *           gathered in @bufs[@fill]
  * @buf_pos: saving: bytes of the current record (@rec, then @buf) already
  *           read by the user
  * @rec_data: saving: payload bytes of the current record that the
@@ -142,9 +189,18 @@ struct mvf_vfio_mig_file {
 	u32 gen_done;
 	bool init_as_dirty;
 
+	/* DMA buffers and their commands, see above */
+	struct mvf_vfio_chunk bufs[MVF_VFIO_SAVE_BUFS];
+	unsigned int nbufs;
+	unsigned int q_head;
+	unsigned int q_len;
+	int cur_chunk;
+	unsigned int fill;
+	__le64 hint;
+
 	/* read()/write() and the buffer; held across user copies */
 	struct mutex rw_lock;
-	u8 *buf;
+	const u8 *cur;
 	size_t buf_len;
 	size_t buf_pos;
 	size_t rec_data;

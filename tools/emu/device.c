@@ -108,3 +108,18 @@ void mvf_dev_destroy(struct mvf_dev *d)
 	free(d->vfp);
 	memset(d, 0, sizeof(*d));
 }
+
+void mvf_dev_set_slow_chunks(struct mvf_dev *d, unsigned int ms)
+{
+	d->pf.slow.ms = ms;
+}
+
+int mvf_dev_timeout_ms(const struct mvf_dev *d)
+{
+	return slow_timeout_ms(&d->pf.slow);
+}
+
+void mvf_dev_tick(struct mvf_dev *d)
+{
+	pf_tick(&d->pf);
+}

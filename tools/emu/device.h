@@ -38,4 +38,10 @@ int mvf_dev_init_sizes(struct mvf_dev *d, unsigned int nr_vfs,
 		       const struct dirty_cfg *dirty, bool verbose);
 void mvf_dev_destroy(struct mvf_dev *d);
 
+/* TEST ONLY: hold SAVE/LOAD_CHUNK commands @ms ms each (slow.h). */
+void mvf_dev_set_slow_chunks(struct mvf_dev *d, unsigned int ms);
+/* Poll timeout the device needs (ms, -1: none), and the work when due. */
+int mvf_dev_timeout_ms(const struct mvf_dev *d);
+void mvf_dev_tick(struct mvf_dev *d);
+
 #endif

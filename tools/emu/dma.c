@@ -276,6 +276,53 @@ uint64_t dma_unmap(struct dma_space *ds, uint64_t iova, uint64_t size)
 	return removed;
 }
 
+/* The map holding byte @iova, or NULL. */
+static struct dma_map *map_at(struct dma_space *ds, uint64_t iova)
+{
+	struct dma_map probe = { .iova = iova, .size = 1 };
+	void *node = tfind(&probe, &ds->root, map_cmp);
+
+	return node ? *(struct dma_map **)node : NULL;
+}
+
+/* @b directly follows @a in IOVA, backing file offset and permission. */
+static bool map_adjacent(const struct dma_map *a, const struct dma_map *b)
+{
+	return a->iova + a->size == b->iova && a->bk == b->bk &&
+	       a->prot == b->prot &&
+	       (a->bk < 0 || a->offset + a->size == b->offset);
+}
+
+/*
+ * Fold the map @m into its neighbours where they continue it: behind a
+ * vIOMMU QEMU maps guest RAM one 4 KiB IOTLB entry at a time, and entries
+ * that are contiguous in IOVA and in the backing file become one run, so
+ * a device access walks (and copies) one run instead of one page after
+ * the other.  @m's neighbour is removed from the tree before @m grows
+ * over its range, so the tree never holds overlapping maps.
+ */
+static void map_coalesce(struct dma_space *ds, struct dma_map *m)
+{
+	struct dma_map *n;
+
+	if (m->iova && (n = map_at(ds, m->iova - 1)) && map_adjacent(n, m)) {
+		tdelete(m, &ds->root, map_cmp);
+		n->size += m->size;
+		bk_put(ds, m->bk);
+		free(m);
+		ds->nr_maps--;
+		m = n;
+	}
+	if (m->iova + m->size &&
+	    (n = map_at(ds, m->iova + m->size)) && map_adjacent(m, n)) {
+		tdelete(n, &ds->root, map_cmp);
+		m->size += n->size;
+		bk_put(ds, n->bk);
+		free(n);
+		ds->nr_maps--;
+	}
+}
+
 int dma_map(struct dma_space *ds, uint64_t iova, uint64_t size, uint32_t prot,
 	    int fd, uint64_t offset)
 {
@@ -294,6 +341,8 @@ int dma_map(struct dma_space *ds, uint64_t iova, uint64_t size, uint32_t prot,
 	dma_unmap(ds, iova, size);
 	ret = map_insert(ds, iova, size, offset, bk, prot);
 	bk_put(ds, bk);	/* drop bk_get's reference; the map holds its own */
+	if (!ret)
+		map_coalesce(ds, map_at(ds, iova));
 	return ret;
 }
 
@@ -417,9 +466,20 @@ int dma_access(struct dma_space *ds, uint64_t iova, uint64_t len,
 	}
 	dma_guard.armed = 1;
 	while (done < len) {
+		uint64_t start = done;
+		uint8_t *q;
+		size_t m;
+
 		dma_ptr(ds, iova + done, len - done, prot, &p, &n);
-		fn(ctx, p, n, done);
 		done += n;
+		/* Runs that meet in host memory too: one call for both. */
+		while (done < len &&
+		       !dma_ptr(ds, iova + done, len - done, prot, &q, &m) &&
+		       q == p + n) {
+			n += m;
+			done += m;
+		}
+		fn(ctx, p, n, start);
 	}
 	dma_guard.armed = 0;
 	dma_guard.ds = NULL;

@@ -9,7 +9,11 @@
  * memfd, so backing files are deduplicated by st_dev/st_ino and mmapped
  * once; maps only reference them.  Maps live in a tsearch() tree ordered
  * by IOVA (they never overlap), so lookups and updates are O(log n).
- * Device accesses are translated map by map and bounds-checked: an access
+ * A map that continues its neighbour (next IOVA, next byte of the same
+ * file, same permission) is folded into it, so the tree holds runs, not
+ * pages, and dma_unmap() splits a run again.  Device accesses are
+ * translated run by run, with one accessor call (one memcpy) per run of
+ * host-contiguous bytes, and bounds-checked: an access
  * touching any byte that is unmapped, has no backing file or lacks the
  * needed permission fails as a whole before any byte is transferred.
  */
@@ -24,7 +28,7 @@
 #define DMA_PROT_READ	1u	/* the device may read the range */
 #define DMA_PROT_WRITE	2u	/* the device may write the range */
 
-/* Most maps one function may hold (QEMU's default limit is 65535). */
+/* Most runs one function may hold (QEMU's default limit is 65535 maps). */
 #define DMA_MAX_MAPS	(1u << 20)
 
 struct dma_backing {
@@ -52,7 +56,7 @@ struct dma_space {
 	dma_write_fn on_write;	/* optional observer, see above */
 	void *on_write_ctx;
 	void *root;		/* tsearch tree of struct dma_map * */
-	size_t nr_maps;
+	size_t nr_maps;		/* runs in @root (coalesced maps) */
 	struct dma_backing *bk;
 	size_t nr_bk;		/* slots in @bk, used or free */
 };
@@ -95,7 +99,7 @@ int dma_check(struct dma_space *ds, uint64_t iova, uint64_t len,
 	      uint32_t prot);
 
 /*
- * Accessor for dma_access(): called for each host-contiguous chunk, @p
+ * Accessor for dma_access(): called once per host-contiguous run, @p
  * the host bytes, @n their count, @done the bytes of the access before
  * them.  It may only touch memory (see dma.c: it runs under the SIGBUS
  * guard): no allocation, I/O, or dma_* call.

@@ -40,6 +40,7 @@ struct opts {
 	unsigned int nr_devmem;			/* sizes given */
 	uint64_t serial;
 	struct dirty_cfg dirty;
+	unsigned int slow_chunk_ms;		/* TEST ONLY */
 	bool verbose;
 };
 
@@ -64,7 +65,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mvf-emu --socket-dir DIR [--vfs N] [--devmem-mib M[,M...]] [--serial HEX]\n"
-		"               [--dirty-budget-kib K] [--dirty-fault PLAN] [-v]\n"
+		"               [--dirty-budget-kib K] [--dirty-fault PLAN] [--slow-chunks MS] [-v]\n"
 		"  --socket-dir DIR  create DIR/pf.sock, DIR/vf0.sock, ... and DIR/ready\n"
 		"  --vfs N           number of VFs, 0..%u (default 2)\n"
 		"  --devmem-mib M[,M...]  device memory per VF in MiB, 1..4096 (default 64):\n"
@@ -75,9 +76,11 @@ static void usage(FILE *f)
 		"  --dirty-fault PLAN  TEST ONLY, a broken dirty tracker: 'drop' never logs\n"
 		"                    descriptor data writes (ring entries still logged),\n"
 		"                    'drop-every=N' loses every Nth logged page\n"
+		"  --slow-chunks MS  TEST ONLY: every SAVE_CHUNK/LOAD_CHUNK completes MS ms\n"
+		"                    (1..%u) after it reaches the queue head, in order\n"
 		"  -v, --verbose     log every admin command and vfio-user error\n",
 		DEV_MAX_VFS, DIRTY_BUDGET_KIB_MAX,
-		(unsigned long long)(DIRTY_BUDGET_DEFAULT >> 10));
+		(unsigned long long)(DIRTY_BUDGET_DEFAULT >> 10), SLOW_MAX_MS);
 }
 
 static bool parse_u64(const char *s, int base, uint64_t min, uint64_t max,
@@ -133,6 +136,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "serial", required_argument, NULL, 's' },
 		{ "dirty-budget-kib", required_argument, NULL, 'b' },
 		{ "dirty-fault", required_argument, NULL, 'f' },
+		{ "slow-chunks", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -147,6 +151,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->serial = 0x6d7666000001ull;
 	memset(&o->dirty, 0, sizeof(o->dirty));
 	o->dirty.budget = DIRTY_BUDGET_DEFAULT;
+	o->slow_chunk_ms = 0;
 	o->verbose = false;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
@@ -188,6 +193,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 					optarg);
 				return -1;
 			}
+			break;
+		case 'w':
+			if (!parse_u64(optarg, 10, 1, SLOW_MAX_MS, &v)) {
+				fprintf(stderr, "mvf-emu: --slow-chunks: '%s' is not a number in 1..%u\n",
+					optarg, SLOW_MAX_MS);
+				return -1;
+			}
+			o->slow_chunk_ms = (unsigned int)v;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -279,6 +292,10 @@ static int setup(struct emu *e)
 			e->o.vfs, e->o.devmem_mib[0], strerror(-ret));
 		return -1;
 	}
+	mvf_dev_set_slow_chunks(&e->dev, e->o.slow_chunk_ms);
+	if (e->o.slow_chunk_ms)
+		emu_err("TEST ONLY: SAVE_CHUNK/LOAD_CHUNK held %u ms each",
+			e->o.slow_chunk_ms);
 	e->nr_srv = e->o.vfs + 1;
 	e->srv = calloc(e->nr_srv, sizeof(*e->srv));
 	if (!e->srv) {
@@ -406,13 +423,14 @@ static int run(struct emu *e)
 			pfd[i + 1].events = POLLIN;
 			pfd[i + 1].revents = 0;
 		}
-		if (poll(pfd, e->nr_srv + 1, -1) < 0) {
+		if (poll(pfd, e->nr_srv + 1, mvf_dev_timeout_ms(&e->dev)) < 0) {
 			if (errno == EINTR)
 				continue;
 			emu_err("poll: %s", strerror(errno));
 			free(pfd);
 			return -1;
 		}
+		mvf_dev_tick(&e->dev);
 		if (pfd[0].revents & POLLIN) {
 			if (read(e->sfd, &si, sizeof(si)) == sizeof(si))
 				emu_err("signal %u: shutting down", si.ssi_signo);

@@ -10,6 +10,7 @@
 #include "irq.h"
 #include "log.h"
 #include "pf.h"
+#include "slow.h"
 #include "vf.h"
 
 int pf_init(struct pf *pf, uint64_t serial, struct vf **vfs,
@@ -53,6 +54,7 @@ void pf_reset(struct pf *pf)
 	pf->status = 0;
 	pf->aq_sq = pf->aq_cq = 0;
 	pf->aq_size = pf->aq_tail = pf->aq_head = 0;
+	slow_done(&pf->slow);
 	pf->eq = 0;
 	pf->eq_size = pf->eq_head = pf->eq_tail = 0;
 	pf->eq_seq = 0;
@@ -349,6 +351,9 @@ static void pf_run_aq(struct pf *pf)
 			pf_fatal(pf, "admin submission ring not readable");
 			return;
 		}
+		if (slow_hold(&pf->slow, cmd.opcode))
+			return;	/* pf_tick() runs it when due */
+		slow_done(&pf->slow);
 		pf_exec(pf, &cmd, &cpl);
 		cpl.phase = ((pf->aq_head / pf->aq_size) & 1) ^ 1;
 		if (dma_write(pf->dma, pf->aq_cq + (uint64_t)slot * sizeof(cpl),
@@ -359,6 +364,12 @@ static void pf_run_aq(struct pf *pf)
 		pf->aq_head++;
 		irq_raise(pf->irq, IRQ_MSIX, MVF_PF_MSIX_ADMINQ);
 	}
+}
+
+void pf_tick(struct pf *pf)
+{
+	if (slow_timeout_ms(&pf->slow) == 0)
+		pf_run_aq(pf);
 }
 
 static void pf_write_ctrl(struct pf *pf, uint32_t val)
@@ -379,6 +390,7 @@ static void pf_write_ctrl(struct pf *pf, uint32_t val)
 	} else if ((old & MVF_PF_CTRL_AQ_ENABLE) && !(pf->ctrl & MVF_PF_CTRL_AQ_ENABLE)) {
 		pf->status &= ~MVF_PF_STS_AQ_READY;
 		pf->aq_head = pf->aq_tail = 0;
+		slow_done(&pf->slow);
 	}
 	if (!(old & MVF_PF_CTRL_EQ_ENABLE) && (pf->ctrl & MVF_PF_CTRL_EQ_ENABLE)) {
 		pf->eq_head = pf->eq_tail = 0;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "dirty.h"
+#include "slow.h"
 #include "mvf/mvf.h"
 
 struct dma_space;
@@ -29,6 +30,7 @@ struct pf {
 	struct irq_table *irq;
 	uint8_t *chunk;		/* PF_MAX_CHUNK bytes for SAVE/LOAD_CHUNK, DIRTY_REPORT */
 	struct dirty_cfg dirty;	/* settings of the trackers DIRTY_START creates */
+	struct slow_chunks slow;	/* TEST ONLY --slow-chunks */
 	/* Registers. */
 	uint32_t ctrl;
 	uint32_t status;	/* MVF_PF_STS_* */
@@ -59,6 +61,9 @@ void pf_reg_write(struct pf *pf, uint32_t off, uint32_t val);
  * dropped (they belong to the admin queue's owner).  VF states are kept.
  */
 void pf_reset(struct pf *pf);
+
+/* Run a held slow chunk command that is due (see slow.h). */
+void pf_tick(struct pf *pf);
 
 /* Post an event (a vf_event_fn): dropped and counted if it cannot go. */
 void pf_post_event(void *pf, uint16_t type, uint16_t vf_id, uint32_t data);

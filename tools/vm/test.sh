@@ -8,11 +8,12 @@
 #          selftests and vfio-mig (built in the rootfs), the 6.12 build check
 #          (tools/vm/buildroot-612.sh: the modules with W=1 against Debian
 #          trixie's 6.12 headers, one test), the dirty-tracking kernel
-#          (tools/vm/kernel.sh, cached), the mvf-dkms package, and four VM boots: every guest
-#          program on Debian's kernel; mig_dirty and the QEMU migrations on
+#          (tools/vm/kernel.sh, cached), the mvf-dkms package, and five VM boots: every guest
+#          program on Debian's kernel; mig_inflight on it with the
+#          emulator's --slow-chunks 200; mig_dirty and the QEMU migrations on
 #          the dirty-tracking kernel (QEMU's default, device dirty
 #          tracking); and a QEMU migration with a broken tracker that the
-#          migrated guest must catch; and a fourth, the installed-modules
+#          migrated guest must catch; and a fifth, the installed-modules
 #          lane: the mvf-dkms package (tools/vm/build.sh deb) apt installed
 #          on a throwaway overlay root, the devices bound by udev, driverctl
 #          and libvirt, two programs run on those modules, apt remove
@@ -25,8 +26,8 @@
 #          QEMU's figures and the guest's verdict (build/guest/demo/demo.txt).
 #   demo-uapi  the same with the VFIO uAPI demo (mvf-demo: VF0's state
 #          migrated into VF1 without QEMU).
-#   bench  same setup, two VM boots (device memory 64 and 256 MiB); the
-#          bench.txt files are collected into build/bench-results.txt.
+#   bench  same setup, three VM boots (device memory 64, 256 and 1024 MiB);
+#          the bench.txt files are collected into build/bench-results.txt.
 #
 # env: MVF_SKIP_DEPS=1  do not run tools/deps.sh
 #      MVF_SKIP_INSTALLED=1  check: no fourth boot (the installed lane)
@@ -247,6 +248,10 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 		# 1. Debian's kernel: every guest program; VF4 has half the
 		# device memory (qemu-mig's devmem-mismatch case).
 		check_vm check --vfs 5 --emu-opts "--devmem-mib 64,64,64,64,32"
+		# 1b. The same kernel with every SAVE/LOAD_CHUNK held 200 ms in
+		# the device: close, reset and arcs with chunks in flight.
+		MVF_TESTS="mig_inflight" check_vm check-inflight \
+			--devmem-mib 16 --emu-opts "--slow-chunks 200"
 		# 2. The dirty-tracking kernel (tools/vm/kernel.sh): the vfio
 		# core can REPORT, so mig_dirty goes through it and QEMU runs
 		# with its default, device dirty tracking.
@@ -281,7 +286,7 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 		results=$repo/build/bench-results.txt
 		: >"$results"
 		vm_status=0
-		for mib in 64 256; do
+		for mib in 64 256 1024; do
 			st=0
 			run_vm bench --devmem-mib "$mib" --name "bench-$mib" || st=$?
 			f=$repo/build/guest/bench-$mib/bench.txt

@@ -3,6 +3,8 @@
 #include <endian.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -148,6 +150,136 @@ static int dma_errors(void)
 }
 
 
+/* Counts accessor calls and checks each sees the expected bytes. */
+struct runs {
+	unsigned int calls;
+	uint64_t bytes;
+	bool out_of_order;	/* a call's @done was not the bytes before it */
+};
+
+static void count_run(void *ctx, uint8_t *p, size_t n, uint64_t done)
+{
+	struct runs *r = ctx;
+
+	(void)p;
+	r->calls++;
+	if (r->bytes != done)
+		r->out_of_order = true;
+	r->bytes += n;
+}
+
+/*
+ * Per-page maps contiguous in IOVA and file (a vIOMMU's IOTLB entries
+ * for one buffer) become one run: one map in the tree, one accessor call
+ * (one memcpy) for a 1 MiB access; boundaries of the run are exact.
+ */
+static int dma_ranges_coalesce(void)
+{
+	struct dma_space ds;
+	struct runs r = { 0 };
+	uint8_t *ram, *buf = malloc(RAM), b = 0;
+	int fd = mkram(&ram);
+	uint64_t i;
+
+	CHECK(fd >= 0 && buf);
+	dma_init(&ds, "t", false);
+	/* Even pages first, then odd ones: holes fill in, runs merge both ways. */
+	for (i = 0; i < 256; i += 2)
+		TRY(dma_map(&ds, 0x400000 + i * 4096, 4096,
+			    DMA_PROT_READ | DMA_PROT_WRITE, fd, i * 4096));
+	CHECK_EQ(ds.nr_maps, 128);
+	/* A hole: the access fails as a whole, nothing is touched. */
+	CHECK_EQ(dma_access(&ds, 0x400000, 2 * 4096, DMA_PROT_READ, count_run, &r),
+		 -EFAULT);
+	CHECK_EQ(r.calls, 0);
+	for (i = 1; i < 256; i += 2)
+		TRY(dma_map(&ds, 0x400000 + i * 4096, 4096,
+			    DMA_PROT_READ | DMA_PROT_WRITE, fd, i * 4096));
+	CHECK_EQ(ds.nr_maps, 1);
+	CHECK_EQ(dma_nr_backings(&ds), 1);
+	TRY(dma_access(&ds, 0x400000, RAM, DMA_PROT_READ, count_run, &r));
+	CHECK_EQ(r.calls, 1);
+	CHECK_EQ(r.bytes, RAM);
+	CHECK(!r.out_of_order);
+	for (i = 0; i < RAM; i++)
+		ram[i] = (uint8_t)(i * 7 + (i >> 12));
+	TRY(dma_read(&ds, 0x400000, buf, RAM));
+	CHECK(!memcmp(buf, ram, RAM));
+	/* Boundaries: last byte in, one byte past, one byte before. */
+	TRY(dma_read(&ds, 0x400000 + RAM - 1, &b, 1));
+	CHECK_EQ(b, ram[RAM - 1]);
+	CHECK_EQ(dma_read(&ds, 0x400000 + RAM - 1, buf, 2), -EFAULT);
+	CHECK_EQ(dma_read(&ds, 0x400000 - 1, buf, 2), -EFAULT);
+	CHECK_EQ(dma_check(&ds, 0x400000, RAM, DMA_PROT_WRITE), 0);
+	CHECK_EQ(dma_check(&ds, 0x400000, RAM + 1, DMA_PROT_READ), -EFAULT);
+	free(buf);
+	dma_unmap_all(&ds);
+	munmap(ram, RAM);
+	close(fd);
+	return 0;
+}
+
+/*
+ * What must not merge: a file offset that does not continue, another
+ * permission, an unbacked map next to a backed one.  An overlapping map
+ * splits a run into three; unmapping the middle leaves two runs and a
+ * hole that fails; mapping it back joins them again.
+ */
+static int dma_ranges_overlap_and_split(void)
+{
+	struct dma_space ds;
+	struct runs r = { 0 };
+	uint8_t *ram, b = 0;
+	int fd = mkram(&ram);
+
+	CHECK(fd >= 0);
+	dma_init(&ds, "t", false);
+	TRY(dma_map(&ds, 0x10000, 0x1000, DMA_PROT_READ, fd, 0));
+	TRY(dma_map(&ds, 0x11000, 0x1000, DMA_PROT_READ, fd, 0x3000));	/* offset jumps */
+	TRY(dma_map(&ds, 0x12000, 0x1000, DMA_PROT_READ | DMA_PROT_WRITE, fd, 0x4000));
+	TRY(dma_map(&ds, 0x13000, 0x1000, DMA_PROT_READ | DMA_PROT_WRITE, -1, 0));
+	CHECK_EQ(ds.nr_maps, 4);
+	/* Two runs that are not host-contiguous: two accessor calls. */
+	TRY(dma_access(&ds, 0x10000, 0x2000, DMA_PROT_READ, count_run, &r));
+	CHECK_EQ(r.calls, 2);
+	CHECK(!r.out_of_order && r.bytes == 0x2000);
+	/* Runs that meet in the file though not in permission: one call. */
+	r = (struct runs){ 0 };
+	TRY(dma_access(&ds, 0x11000, 0x2000, DMA_PROT_READ, count_run, &r));
+	CHECK_EQ(r.calls, 1);
+	dma_unmap_all(&ds);
+
+	TRY(dma_map(&ds, 0x100000, 0x10000, DMA_PROT_READ | DMA_PROT_WRITE, fd, 0));
+	/* Overlap in the middle with another offset: three runs. */
+	TRY(dma_map(&ds, 0x104000, 0x1000, DMA_PROT_READ | DMA_PROT_WRITE, fd, 0x80000));
+	CHECK_EQ(ds.nr_maps, 3);
+	ram[0x80000] = 0x42;
+	ram[0x5000] = 0x43;
+	TRY(dma_read(&ds, 0x104000, &b, 1));
+	CHECK_EQ(b, 0x42);
+	TRY(dma_read(&ds, 0x105000, &b, 1));
+	CHECK_EQ(b, 0x43);
+	/* Put the original page back: one run again. */
+	TRY(dma_map(&ds, 0x104000, 0x1000, DMA_PROT_READ | DMA_PROT_WRITE, fd, 0x4000));
+	CHECK_EQ(ds.nr_maps, 1);
+	/* Unmap the middle: two runs, the hole is unmapped. */
+	CHECK_EQ(dma_unmap(&ds, 0x108000, 0x1000), 0x1000);
+	CHECK_EQ(ds.nr_maps, 2);
+	CHECK_EQ(dma_read(&ds, 0x107fff, &b, 1), 0);
+	CHECK_EQ(dma_read(&ds, 0x107fff, &b, 2), -EFAULT);
+	CHECK_EQ(dma_write(&ds, 0x108000, "x", 1), -EFAULT);
+	TRY(dma_map(&ds, 0x108000, 0x1000, DMA_PROT_READ | DMA_PROT_WRITE, fd, 0x8000));
+	CHECK_EQ(ds.nr_maps, 1);
+	CHECK_EQ(dma_unmap(&ds, 0, ~0ull), 0x10000);
+	CHECK_EQ(ds.nr_maps, 0);
+	CHECK_EQ(dma_nr_backings(&ds), 0);
+	CHECK_EQ(dma_read(&ds, 0x100000, &b, 1), -EFAULT);
+	dma_unmap_all(&ds);
+	munmap(ram, RAM);
+	close(fd);
+	return 0;
+}
+
 #define HIOVA	0x80000000ull	/* IOVA of the hostile memfd */
 
 /* One descriptor on VF @vf's ring; its completion status or -1. */
@@ -258,6 +390,8 @@ const struct test dma_tests[] = {
 	{ "dma_per_page_dedupe_and_cross", dma_per_page_dedupe_and_cross },
 	{ "dma_unmap_lenient_and_split", dma_unmap_lenient_and_split },
 	{ "dma_errors", dma_errors },
+	{ "dma_ranges_coalesce", dma_ranges_coalesce },
+	{ "dma_ranges_overlap_and_split", dma_ranges_overlap_and_split },
 	{ "dma_sigbus_truncated_backing", dma_sigbus_truncated_backing },
 	{ "dma_sigbus_elsewhere_is_fatal", dma_sigbus_elsewhere_is_fatal },
 	{ NULL, NULL },

@@ -3,6 +3,7 @@
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../image.h"
 #include "fixture.h"
@@ -264,6 +265,70 @@ static int pf_random_commands(void)
 	return 0;
 }
 
+/*
+ * --slow-chunks: a SAVE_CHUNK is held (no completion, no DMA, AQ_HEAD
+ * stays) until its time is up, the commands behind it wait in order, and
+ * pf_tick() runs them when due; other commands are not held.  Disabling
+ * the queue drops a held command.
+ */
+static int pf_slow_chunks(void)
+{
+	struct pf *pf;
+	struct mvf_aq_cmd cmd;
+	struct timespec ts = { 0, 60 * 1000 * 1000 };
+	struct fx f;
+	uint32_t tail;
+	int t;
+
+	TRY(fx_init(&f, 1 << 20, false));
+	pf = &f.dev.pf;
+	mvf_dev_set_slow_chunks(&f.dev, 50);
+	CHECK_EQ(mvf_dev_timeout_ms(&f.dev), -1);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_VF_SUSPEND, 0, MVF_SUSPEND_P2P, 0, 0, NULL), 0);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_VF_SUSPEND, 0, MVF_SUSPEND_FULL, 0, 0, NULL), 0);
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_SAVE_START, 0, MVF_SAVE_MODE_STOP_COPY, 0, 0,
+		       NULL), 0);
+	tail = pf_reg_read(pf, MVF_PF_REG_AQ_TAIL);
+	memset(f.ram + FX_PF_BUF, 0xee, 4096);
+	/* SAVE_CHUNK, then SAVE_END behind it. */
+	cmd = fx_cmd(MVF_AQ_OP_SAVE_CHUNK, 0, 0, fx_iova(FX_PF_BUF), 4096);
+	cmd.cid = htole32(++f.cid);
+	memcpy(f.ram + FX_AQ_SQ + (tail & (FX_AQ_SIZE - 1)) * sizeof(cmd), &cmd,
+	       sizeof(cmd));
+	cmd = fx_cmd(MVF_AQ_OP_SAVE_END, 0, 0, 0, 0);
+	cmd.cid = htole32(++f.cid);
+	memcpy(f.ram + FX_AQ_SQ + ((tail + 1) & (FX_AQ_SIZE - 1)) * sizeof(cmd),
+	       &cmd, sizeof(cmd));
+	pf_reg_write(pf, MVF_PF_REG_AQ_TAIL, tail + 2);
+	CHECK_EQ(pf_reg_read(pf, MVF_PF_REG_AQ_HEAD), tail);
+	t = mvf_dev_timeout_ms(&f.dev);
+	CHECK(t > 0 && t <= 50);
+	mvf_dev_tick(&f.dev);	/* not due yet */
+	CHECK_EQ(pf_reg_read(pf, MVF_PF_REG_AQ_HEAD), tail);
+	CHECK_EQ(f.ram[FX_PF_BUF], 0xee);	/* no DMA yet */
+	nanosleep(&ts, NULL);
+	CHECK_EQ(mvf_dev_timeout_ms(&f.dev), 0);
+	mvf_dev_tick(&f.dev);
+	CHECK_EQ(pf_reg_read(pf, MVF_PF_REG_AQ_HEAD), tail + 2);
+	CHECK_EQ(mvf_dev_timeout_ms(&f.dev), -1);
+	CHECK(f.ram[FX_PF_BUF] != 0xee);	/* the image went out */
+
+	/* A held command is dropped with the queue. */
+	CHECK_EQ(fx_aq(&f, MVF_AQ_OP_SAVE_START, 0, MVF_SAVE_MODE_STOP_COPY, 0, 0,
+		       NULL), 0);
+	tail = pf_reg_read(pf, MVF_PF_REG_AQ_TAIL);
+	cmd = fx_cmd(MVF_AQ_OP_SAVE_CHUNK, 0, 0, fx_iova(FX_PF_BUF), 4096);
+	cmd.cid = htole32(++f.cid);
+	memcpy(f.ram + FX_AQ_SQ + (tail & (FX_AQ_SIZE - 1)) * sizeof(cmd), &cmd,
+	       sizeof(cmd));
+	pf_reg_write(pf, MVF_PF_REG_AQ_TAIL, tail + 1);
+	CHECK(mvf_dev_timeout_ms(&f.dev) > 0);
+	pf_reg_write(pf, MVF_REG_CTRL, 0);
+	CHECK_EQ(mvf_dev_timeout_ms(&f.dev), -1);
+	fx_fini(&f);
+	return 0;
+}
+
 const struct test pf_tests[] = {
 	{ "pf_random_commands", pf_random_commands },
 	{ "pf_identify_and_regs", pf_identify_and_regs },
@@ -273,5 +338,6 @@ const struct test pf_tests[] = {
 	{ "pf_save_session_rules", pf_save_session_rules },
 	{ "pf_load_session_rules", pf_load_session_rules },
 	{ "pf_admin_ring_wrap_and_fatal", pf_admin_ring_wrap_and_fatal },
+	{ "pf_slow_chunks", pf_slow_chunks },
 	{ NULL, NULL },
 };
