@@ -7,7 +7,8 @@
 #                                      parser, src/vfio/stream_parse.c)
 #
 #   run.sh build    build them all (clang, ASan, UBSan)
-#   run.sh check    each target's regression inputs once, then
+#   run.sh check    the parser's unit tests (test-stream, one line each),
+#                   then each target's regression inputs once and
 #                   MVF_FUZZ_TIME (30) seconds of fuzzing; one TAP-style
 #                   line per target, last line "N passed, M failed"
 #   run.sh bench [TARGET...]
@@ -93,6 +94,16 @@ check)
 		echo "not ok - fuzz targets did not build (run: make -C tools/emu/fuzz; make -C tools/fuzz)"
 		echo "0 passed, ${#targets[@]} failed"
 		exit 1
+	fi
+	mkdir -p "$out"
+	"$repo/tools/fuzz/test-stream" | tee "$out/test-stream.log"
+	line=$(tail -n1 "$out/test-stream.log")
+	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+	else
+		echo "not ok - test-stream did not run to the end"
+		failed=$((failed + 1))
 	fi
 	for t in "${targets[@]}"; do
 		name=${t%%:*}
