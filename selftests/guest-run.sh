@@ -70,8 +70,10 @@ KO_DIR=$SRC
 # reinit-stress: mig_precopy's REINIT-is-synchronous test 50 times in a
 # row (it once lost a race in the emulator's write ordering); vfio-mig:
 # the vfio-mig tool's smoke test; qemu-mig: QEMU live migration of a VM
-# owning VFs (selftests/qemu/qemu-mig.py).
-DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty vfio_mig_conformance vfio-mig qemu-mig"
+# owning VFs (selftests/qemu/qemu-mig.py); conformance: the generic
+# vfio_mig_conformance on VF0 and on mtty, side by side
+# (selftests/conformance/run.sh; vfio_mig_conformance alone runs it on VF0).
+DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty conformance vfio-mig qemu-mig"
 TESTS=${MVF_TESTS:-$DEFAULT_TESTS}
 REINIT_RUNS=${MVF_REINIT_RUNS:-50}
 # shellcheck source=selftests/lib/runner.sh
@@ -168,6 +170,7 @@ ensure_built() {
 	for p in $TESTS mvf-demo mvf-bench mvf-precopy-bench; do
 		case $p in
 		reinit-stress) p=mig_precopy ;;
+		conformance) p=vfio_mig_conformance ;;
 		vfio-mig | qemu-mig | qemu-mig-broken) continue ;;
 		esac
 		[ -x "$ST/$p" ] || missing=1
@@ -234,6 +237,12 @@ main() {
 				# generic suite: one device, as the upstream
 				# vfio selftests take it
 				run_tap "$t" "$ST/$t" "$VF0_BDF"
+				;;
+			conformance)
+				# the generic suite on VF0 and on mtty, side by
+				# side (two runs of it: twice the time)
+				TIMEOUT=$((TIMEOUT * 2)) run_tap "$t" \
+					"$ST/conformance/run.sh" "$OUT" "$VF0_BDF"
 				;;
 			*)
 				if [ -x "$ST/$t" ]; then

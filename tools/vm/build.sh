@@ -13,9 +13,12 @@
 #  - l3guest: tools/l3guest/mvf-l3.elf, the bare-metal multiboot workload
 #    the QEMU live-migration tests boot in the nested VMs (rootfs gcc, -m32);
 #  - vfio-mig-host: vfio-mig compiled on the host too, as build/host/vfio-mig
-#    (a compile check against the host's older uAPI headers).
+#    (a compile check against the host's older uAPI headers);
+#  - mtty: the kernel's sample migration driver (samples/vfio-mdev/mtty.c
+#    of the rootfs's linux-source) against the rootfs kernel's headers, as
+#    build/mtty/mtty.ko: the peer device of the conformance suite.
 #
-# usage: tools/vm/build.sh [emu|modules|modules-mvf|selftests|vfio-mig|vfio-mig-host|l3guest]...
+# usage: tools/vm/build.sh [emu|modules|modules-mvf|selftests|vfio-mig|vfio-mig-host|l3guest|mtty]...
 #        (default: emu modules selftests vfio-mig l3guest)
 # env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
 #        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
@@ -30,8 +33,8 @@ jobs=${MVF_JOBS:-2}
 [ $# -gt 0 ] || set -- emu modules selftests vfio-mig l3guest
 for what in "$@"; do
 	case $what in
-	emu | modules | modules-mvf | selftests | vfio-mig | vfio-mig-host | l3guest) ;;
-	*) die "unknown part '$what' (want emu, modules, modules-mvf, selftests, vfio-mig, vfio-mig-host or l3guest)" ;;
+	emu | modules | modules-mvf | selftests | vfio-mig | vfio-mig-host | l3guest | mtty) ;;
+	*) die "unknown part '$what' (want emu, modules, modules-mvf, selftests, vfio-mig, vfio-mig-host, l3guest or mtty)" ;;
 	esac
 done
 
@@ -107,6 +110,20 @@ for what in "$@"; do
 		"$here/enter.sh" make -C /mvf-src/tools/l3guest BIN=mvf-l3.elf.new
 		[ -f "$repo/tools/l3guest/mvf-l3.elf.new" ] || die "mvf-l3.elf was not built"
 		mv -f "$repo/tools/l3guest/mvf-l3.elf.new" "$repo/tools/l3guest/mvf-l3.elf"
+		;;
+	mtty)
+		need_root
+		ksrc=$(mvf_ksft_dir "$root")
+		ksrc=${ksrc%/tools/testing/selftests}
+		out=build/mtty
+		echo "build: mtty from $ksrc for $kver (in the rootfs) into $out" >&2
+		rm -rf "${repo:?}/$out"
+		mkdir -p "$repo/$out"
+		cp "$root$ksrc/samples/vfio-mdev/mtty.c" "$repo/$out/"
+		echo 'obj-m := mtty.o' >"$repo/$out/Kbuild"
+		"$here/enter.sh" make -C "/usr/src/linux-headers-$kver" \
+			M="/mvf-src/$out" -j"$jobs" modules
+		[ -f "$repo/$out/mtty.ko" ] || die "$out/mtty.ko was not built"
 		;;
 	vfio-mig-host)
 		echo "build: vfio-mig (host, build/host/vfio-mig)" >&2

@@ -171,6 +171,22 @@ if [ "$host_ok" = 1 ]; then
 		step "L3 guest workload (tools/vm/build.sh l3guest, in the rootfs)"
 		"$here/build.sh" l3guest || problem "the L3 guest (tools/l3guest) did not build"
 		if [ "$mode" = check ]; then
+			step "mtty, the conformance suite's peer device (tools/vm/build.sh mtty, in the rootfs)"
+			"$here/build.sh" mtty || problem "mtty (samples/vfio-mdev) did not build"
+			step "conformance table rules (selftests/conformance/compare-test.sh, on the host)"
+			conf_log=$repo/build/compare-test.log
+			conf_st=0
+			"$repo/selftests/conformance/compare-test.sh" \
+				"$(compgen -G "$root/usr/src/linux-source-*/include/uapi/linux/vfio.h" | tail -n1)" \
+				2>&1 | tee "$conf_log" || conf_st=$?
+			conf_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$conf_log" | tail -n1 || true)
+			if [ -z "$conf_line" ]; then
+				problem "selftests/conformance/compare-test.sh did not run (status $conf_st)"
+			else
+				add_counts "$conf_line"
+			fi
+		fi
+		if [ "$mode" = check ]; then
 			step "dirty-tracking kernel and its modules (tools/vm/kernel.sh, build.sh modules-mvf)"
 			if "$here/build.sh" modules-mvf; then
 				kmod_ok=1
