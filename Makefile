@@ -10,7 +10,10 @@
 # Emulator and test VM (need root; see README.md):
 #   make emu        build tools/emu/mvf-emu
 #   make vfio-mig   build tools/vfio-mig/vfio-mig with this machine's headers
-#   make check      emulator unit tests, 6.12 build check, selftests in the VM
+#   make check      emulator unit tests, fuzz targets (30 s each), 6.12 build
+#                   check, selftests in the VM
+#   make fuzz       libFuzzer benchmark: 10M executions per target, figures in
+#                   build/fuzz-results.txt (tools/fuzz/run.sh)
 #   make check-612  only the 6.12 build check (W=1 against trixie's headers)
 #   make deb        build/mvf-dkms_<version>_all.deb (dh-dkms, built in the rootfs)
 #   make demo       QEMU live migration of a running VM that owns a VF (test VM)
@@ -49,6 +52,8 @@ clean:
 	@if [ -f tools/emu/Makefile ]; then $(MAKE) -C tools/emu clean; fi
 	@if [ -f selftests/Makefile ]; then $(MAKE) -C selftests clean; fi
 	@if [ -f tools/vfio-mig/Makefile ]; then $(MAKE) -C tools/vfio-mig clean; fi
+	@if [ -f tools/emu/fuzz/Makefile ]; then $(MAKE) -C tools/emu/fuzz clean; fi
+	@if [ -f tools/fuzz/Makefile ]; then $(MAKE) -C tools/fuzz clean; fi
 	rm -rf build
 
 emu:
@@ -66,5 +71,8 @@ check demo demo-uapi bench:
 deb:
 	@tools/vm/build.sh deb
 
+fuzz:
+	@tools/fuzz/run.sh bench
+
 .PHONY: all kdir-exists modules install modules_install clean emu vfio-mig \
-	check-612 check demo demo-uapi bench deb
+	check-612 check demo demo-uapi bench deb fuzz

@@ -8,6 +8,8 @@
 #                                         the 6.12 build check's trixie chroot
 #   gcc, make, libc6-dev, libisal-dev     the emulator (CRC32C: crc32_iscsi)
 #   sparse                                "make C=1" on the kernel modules
+#   clang, libclang-rt-14-dev             the libFuzzer targets (tools/fuzz/run.sh:
+#                                         -fsanitize=fuzzer,address,undefined)
 #   util-linux, mount, coreutils, procps  unshare, setpriv, mount, chroot, ps
 #   tar, xz-utils                         unpacking the kernel source
 #   sed, grep, findutils                  the scripts themselves
@@ -17,6 +19,7 @@ pkgs=(
 	debootstrap debian-archive-keyring
 	gcc make libc6-dev libisal-dev
 	sparse
+	clang libclang-rt-14-dev
 	util-linux mount coreutils procps
 	tar xz-utils
 	sed grep findutils

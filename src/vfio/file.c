@@ -26,7 +26,8 @@
  * queued before the end became permanent that answers EMPTY is dropped.
  *
  * Resuming: write() parses the records as untrusted input, in any
- * segmentation (a header may arrive one byte at a time).  DEVICE_DATA
+ * segmentation (a header may arrive one byte at a time), with the parser
+ * of stream_parse.c.  DEVICE_DATA
  * payload is gathered straight into a DMA buffer and queued with
  * LOAD_CHUNK whenever @chunk bytes are ready; write() goes on gathering
  * into the other buffer while the device loads, and waits for a buffer's
@@ -798,47 +799,6 @@ static int mvf_vfio_resume_wait_fill(struct mvf_vfio_mig_file *migf)
 	return ret;
 }
 
-/* Resuming: act on a complete record header in @rec. */
-static int mvf_vfio_resume_parse_header(struct mvf_vfio_mig_file *migf)
-{
-	u64 size = le64_to_cpu(migf->rec.size);
-	u32 flags = le32_to_cpu(migf->rec.flags);
-	u32 tag = le32_to_cpu(migf->rec.tag);
-
-	lockdep_assert_held(&migf->rw_lock);
-
-	if (size > MVF_MIG_RECORD_MAX)
-		return mvf_vfio_migf_fail(migf, -ENOMEM,
-					  "record tag %u of %llu bytes exceeds %u",
-					  tag, size, MVF_MIG_RECORD_MAX);
-
-	switch (tag) {
-	case MVF_MIG_TAG_DEVICE_DATA:
-		if (flags & ~MVF_MIG_F_OPTIONAL)
-			return mvf_vfio_migf_fail(migf, -EOPNOTSUPP,
-						  "device data record with unknown flags %#x",
-						  flags);
-		migf->rec_skip = false;
-		break;
-	case MVF_MIG_TAG_STOP_COPY_SIZE:
-		/* A sizing hint; nothing here needs it. */
-		migf->rec_skip = true;
-		break;
-	default:
-		if (!(flags & MVF_MIG_F_OPTIONAL))
-			return mvf_vfio_migf_fail(migf, -EOPNOTSUPP,
-						  "unknown mandatory record tag %u",
-						  tag);
-		migf->rec_skip = true;
-		break;
-	}
-
-	migf->rec_left = size;
-	if (!size)
-		migf->rec_got = 0;
-	return 0;
-}
-
 static ssize_t mvf_vfio_resume_write(struct file *filp,
 				     const char __user *ubuf, size_t len,
 				     loff_t *pos)
@@ -857,26 +817,18 @@ static ssize_t mvf_vfio_resume_write(struct file *filp,
 	if (!ret)
 		ret = mvf_vfio_resume_wait_fill(migf);
 	while (!ret && done < len) {
+		struct mvf_stream_parser *p = &migf->parse;
+		struct mvf_stream_step st;
 		size_t n;
 
-		if (migf->rec_got < MVF_REC_HDR) {
-			n = min(len - done, MVF_REC_HDR - migf->rec_got);
-			if (copy_from_user((u8 *)&migf->rec + migf->rec_got,
-					   ubuf + done, n)) {
+		mvf_stream_next(p, len - done, &st);
+		n = st.len;
+		if (st.kind == MVF_STREAM_HDR) {
+			if (copy_from_user(st.dst, ubuf + done, n)) {
 				ret = -EFAULT;
 				break;
 			}
-			migf->rec_got += n;
-			migf->total += n;
-			done += n;
-			if (migf->rec_got == MVF_REC_HDR)
-				ret = mvf_vfio_resume_parse_header(migf);
-			continue;
-		}
-
-		/* n <= len - done, so it fits a size_t. */
-		n = min_t(u64, len - done, migf->rec_left);
-		if (!migf->rec_skip) {
+		} else if (st.kind == MVF_STREAM_DATA) {
 			u8 *dst = migf->bufs[migf->fill].dma.va;
 
 			/* Not queued: the device does not read it now. */
@@ -888,11 +840,17 @@ static ssize_t mvf_vfio_resume_write(struct file *filp,
 			}
 			migf->buf_len += n;
 		}
-		migf->rec_left -= n;
 		migf->total += n;
 		done += n;
-		if (!migf->rec_left)
-			migf->rec_got = 0;
+		ret = mvf_stream_advance(p, &st, n);
+		if (ret) {
+			ret = mvf_vfio_migf_fail(migf, ret,
+						 "%s: tag %u, flags %#x, %llu bytes",
+						 p->why, le32_to_cpu(p->rec.tag),
+						 le32_to_cpu(p->rec.flags),
+						 le64_to_cpu(p->rec.size));
+			break;
+		}
 		if (migf->buf_len == migf->chunk)
 			ret = mvf_vfio_resume_flush(migf);
 	}
@@ -1032,6 +990,7 @@ mvf_vfio_mig_file_alloc(struct mvf_vfio_pci_device *mvdev,
 		goto err_free;
 	/* Saving: no record yet, the current (empty) one is all read. */
 	migf->buf_pos = save ? MVF_REC_HDR : 0;
+	mvf_stream_init(&migf->parse);
 	mutex_init(&migf->lock);
 	mutex_init(&migf->rw_lock);
 	spin_lock_init(&migf->ev_lock);
@@ -1238,11 +1197,12 @@ int mvf_vfio_resume_file_finish(struct mvf_vfio_mig_file *migf)
 
 	mutex_lock(&migf->rw_lock);
 	ret = mvf_vfio_migf_usable(migf);
-	if (!ret && migf->rec_got) {
+	if (!ret && !mvf_stream_at_boundary(&migf->parse)) {
 		dev_dbg(migf->dev,
 			"resume stream ends inside a record: %zu of %zu header bytes, %llu payload bytes missing\n",
-			migf->rec_got, MVF_REC_HDR,
-			migf->rec_got == MVF_REC_HDR ? migf->rec_left : 0);
+			migf->parse.rec_got, MVF_REC_HDR,
+			migf->parse.rec_got == MVF_REC_HDR ?
+			migf->parse.rec_left : 0);
 		ret = -EINVAL;
 	}
 	if (!ret)

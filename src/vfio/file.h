@@ -27,6 +27,7 @@
 
 #include "mvf_core.h"
 #include "mvf_stream.h"
+#include "stream_parse.h"
 
 struct device;
 struct file;
@@ -143,11 +144,8 @@ struct mvf_vfio_chunk {
  *            STOP_COPY_SIZE record's payload, counted as initial data)
  * @rec_init_end: saving: offset in the current record (header included)
  *                up to which its payload is precopy initial data
- * @rec: saving: header of the current record; resuming: the record header
- *       being received
- * @rec_got: resuming: bytes of @rec received; sizeof(@rec) once complete
- * @rec_left: resuming: payload bytes of the current record still to come
- * @rec_skip: resuming: the current record's payload is dropped (optional)
+ * @rec: saving: header of the current record
+ * @parse: resuming: the record parser (a partially received record)
  * @total: bytes read from or written to the file so far
  * @ev_lock: spinlock, innermost; protects the fields below, which the
  *           event callback and poll() use without sleeping
@@ -206,9 +204,7 @@ struct mvf_vfio_mig_file {
 	size_t rec_data;
 	size_t rec_init_end;
 	struct mvf_mig_record rec;
-	size_t rec_got;
-	u64 rec_left;
-	bool rec_skip;
+	struct mvf_stream_parser parse;
 	u64 total;
 
 	/* event and poll() state; spinlock, taken by the event callback */

@@ -34,7 +34,7 @@ static const char *const version_json[] = {
 /* One received request. */
 struct req {
 	struct vfu_hdr hdr;
-	uint8_t *body;
+	const uint8_t *body;	/* NULL: too big, skipped */
 	size_t len;
 	int fds[VFU_MAX_RX_FDS];
 	unsigned int nfds;
@@ -219,7 +219,7 @@ static int recv_req(struct vfu_conn *c, struct req *r)
 		r->body = NULL;
 		return 0;
 	}
-	return recv_all(c->fd, r->body, r->len);
+	return recv_all(c->fd, c->rx, r->len);
 }
 
 static void close_fds(struct req *r)
@@ -558,6 +558,44 @@ static int dispatch(struct vfu_conn *c, struct req *r, size_t *plen)
 	return ENOSYS;
 }
 
+/* Count, dispatch and log one request; closes the fds it did not keep. */
+static int process(struct vfu_conn *c, struct req *r, size_t *plen)
+{
+	int err;
+
+	c->nr_msgs++;
+	c->rx_bytes += r->hdr.size;
+	err = dispatch(c, r, plen);
+	close_fds(r);
+	if (err)
+		emu_err("%s: %s (cmd %u) id %u size %u refused: %s",
+			c->fn->name, cmd_name(r->hdr.cmd), r->hdr.cmd, r->hdr.msg_id,
+			r->hdr.size, strerror(err));
+	return err;
+}
+
+int vfu_handle_msg(struct vfu_conn *c, const struct vfu_hdr *hdr,
+		   const void *body, int *fds, unsigned int nfds, size_t *plen)
+{
+	struct req r;
+	unsigned int i;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr = *hdr;
+	r.len = hdr->size - sizeof(r.hdr);
+	/* NULL marks a body too big to receive; an empty one has none. */
+	if (r.len <= RX_MAX)
+		r.body = body ? body : c->rx;
+	for (i = 0; i < nfds; i++) {
+		if (r.nfds < VFU_MAX_RX_FDS)
+			r.fds[r.nfds++] = fds[i];
+		else
+			close(fds[i]);
+	}
+	*plen = 0;
+	return process(c, &r, plen);
+}
+
 int vfu_handle(struct vfu_conn *c)
 {
 	struct req r;
@@ -571,14 +609,7 @@ int vfu_handle(struct vfu_conn *c)
 			emu_err("%s: receiving from client: %s", c->fn->name, strerror(-ret));
 		return -1;
 	}
-	c->nr_msgs++;
-	c->rx_bytes += r.hdr.size;
-	err = dispatch(c, &r, &plen);
-	close_fds(&r);
-	if (err)
-		emu_err("%s: %s (cmd %u) id %u size %u refused: %s",
-			c->fn->name, cmd_name(r.hdr.cmd), r.hdr.cmd, r.hdr.msg_id,
-			r.hdr.size, strerror(err));
+	err = process(c, &r, &plen);
 	if (r.hdr.flags & VFU_F_NO_REPLY)
 		return 0;
 	ret = send_reply(c, &r, err, c->tx, plen);

@@ -135,4 +135,16 @@ void vfu_conn_fini(struct vfu_conn *c);
  */
 int vfu_handle(struct vfu_conn *c);
 
+/*
+ * The same without the socket (fuzz targets): handle the message @hdr
+ * with its @hdr->size - sizeof(*@hdr) body bytes at @body (@hdr->size is
+ * at least the header; a body over the receive limit is refused as
+ * vfu_handle() refuses it) and the @nfds file descriptors @fds, which are
+ * consumed: kept by the handler or closed.  Sends nothing: returns the
+ * reply's errno (0 for success) and leaves its *@plen payload bytes in
+ * @c->tx.  @c->fd is not used.
+ */
+int vfu_handle_msg(struct vfu_conn *c, const struct vfu_hdr *hdr,
+		   const void *body, int *fds, unsigned int nfds, size_t *plen);
+
 #endif

@@ -4,7 +4,8 @@
 # machine to results in one command.
 #
 #   check  host packages, emulator + its unit tests, the guest runner's
-#          counting rules (selftests/runner-test.sh), rootfs, modules,
+#          counting rules (selftests/runner-test.sh), the fuzz targets
+#          (tools/fuzz/run.sh check, ~2 min), rootfs, modules,
 #          selftests and vfio-mig (built in the rootfs), the 6.12 build check
 #          (tools/vm/buildroot-612.sh: the modules with W=1 against Debian
 #          trixie's 6.12 headers, one test), the dirty-tracking kernel
@@ -134,6 +135,24 @@ if [ "$mode" = check ]; then
 		add_counts "$runner_line"
 		if [ "$runner_status" != 0 ] && [[ $runner_line =~ \ 0\ failed$ ]]; then
 			problem "selftests/runner-test.sh exited with status $runner_status"
+		fi
+	fi
+fi
+
+# 2c. check: each fuzz target's regression inputs and ~30 s of fuzzing, one
+# counted test per target (tools/fuzz/run.sh; Documentation/fuzzing.rst).
+if [ "$mode" = check ] && [ "$host_ok" = 1 ]; then
+	step "fuzz targets (tools/fuzz/run.sh check)"
+	fuzz_log=$repo/build/fuzz-check.log
+	fuzz_status=0
+	"$repo/tools/fuzz/run.sh" check 2>&1 | tee "$fuzz_log" || fuzz_status=$?
+	fuzz_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$fuzz_log" | tail -n1 || true)
+	if [ -z "$fuzz_line" ]; then
+		problem "tools/fuzz/run.sh check did not run (status $fuzz_status; build/fuzz-check.log)"
+	else
+		add_counts "$fuzz_line"
+		if [ "$fuzz_status" != 0 ] && [[ $fuzz_line =~ \ 0\ failed$ ]]; then
+			problem "tools/fuzz/run.sh check exited with status $fuzz_status"
 		fi
 	fi
 fi
