@@ -10,12 +10,15 @@
 #  - modules-mvf: the modules for the dirty-tracking kernel
 #    (tools/vm/kernel.sh builds it first if needed), as
 #    build/kmod-<release>/*.ko;
+#  - modules-612: the modules for Debian trixie's 6.12 LTS kernel, built
+#    with W=1 against its headers (tools/vm/buildroot-612.sh, the 6.12
+#    build check; it fails on any warning), as build/kmod-<release>/*.ko;
 #  - l3guest: tools/l3guest/mvf-l3.elf, the bare-metal multiboot workload
 #    the QEMU live-migration tests boot in the nested VMs (rootfs gcc, -m32);
 #  - vfio-mig-host: vfio-mig compiled on the host too, as build/host/vfio-mig
 #    (a compile check against the host's older uAPI headers).
 #
-# usage: tools/vm/build.sh [emu|modules|modules-mvf|selftests|vfio-mig|vfio-mig-host|l3guest]...
+# usage: tools/vm/build.sh [emu|modules|modules-mvf|modules-612|selftests|vfio-mig|vfio-mig-host|l3guest]...
 #        (default: emu modules selftests vfio-mig l3guest)
 # env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
 #        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
@@ -30,8 +33,8 @@ jobs=${MVF_JOBS:-2}
 [ $# -gt 0 ] || set -- emu modules selftests vfio-mig l3guest
 for what in "$@"; do
 	case $what in
-	emu | modules | modules-mvf | selftests | vfio-mig | vfio-mig-host | l3guest) ;;
-	*) die "unknown part '$what' (want emu, modules, modules-mvf, selftests, vfio-mig, vfio-mig-host or l3guest)" ;;
+	emu | modules | modules-mvf | modules-612 | selftests | vfio-mig | vfio-mig-host | l3guest) ;;
+	*) die "unknown part '$what' (want emu, modules, modules-mvf, modules-612, selftests, vfio-mig, vfio-mig-host or l3guest)" ;;
 	esac
 done
 
@@ -79,6 +82,10 @@ for what in "$@"; do
 		for m in mvf_core mvf_vfio_pci; do
 			[ -f "$repo/$out/$m.ko" ] || die "$out/$m.ko was not built"
 		done
+		;;
+	modules-612)
+		echo "build: kernel modules for trixie's 6.12 (tools/vm/buildroot-612.sh, W=1)" >&2
+		"$here/buildroot-612.sh"
 		;;
 	selftests)
 		need_root

@@ -3,7 +3,7 @@
 # Boot the test VM once and run the guest side of the tests in it.
 #
 # usage: tools/vm/run.sh check|demo|demo-uapi|bench [--devmem-mib M] [--vfs N]
-#                        [--name NAME] [--kernel stock|mvf] [--emu-opts OPTS]
+#                        [--name NAME] [--kernel stock|mvf|612] [--emu-opts OPTS]
 #
 # --vfs N: VFs the emulator serves, 2..5 (default 4 for check: the QEMU
 # migration tests give one VM two VFs and need two more for the other
@@ -13,7 +13,11 @@
 #
 # --kernel mvf boots the dirty-tracking kernel (tools/vm/kernel.sh: Debian's
 # 7.2 with CONFIG_IOMMUFD, so the vfio core can REPORT device dirty pages)
-# with the modules from build/kmod-<release>; default: Debian's kernel.
+# with the modules from build/kmod-<release>; --kernel 612 boots Debian
+# trixie's 6.12 LTS kernel (tools/vm/buildroot-612.sh's chroot holds its
+# vmlinuz and /lib/modules) with the modules tools/vm/buildroot-612.sh
+# built against its headers, also in build/kmod-<release>; the rootfs (sid
+# userspace, QEMU) stays the same.  Default: Debian sid's kernel.
 #
 # Needs the built pieces (tools/vm/build.sh): tools/emu/mvf-emu, the modules
 # and selftests under /mvf-src.  The guest writes its results to
@@ -39,7 +43,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 usage() {
-	echo "usage: $0 check|demo|demo-uapi|bench [--devmem-mib M] [--vfs N] [--name NAME] [--kernel stock|mvf] [--emu-opts OPTS]" >&2
+	echo "usage: $0 check|demo|demo-uapi|bench [--devmem-mib M] [--vfs N] [--name NAME] [--kernel stock|mvf|612] [--emu-opts OPTS]" >&2
 	exit 2
 }
 
@@ -108,7 +112,19 @@ mvf)
 	[ -f "$repo/build/kmod-$kver/mvf_vfio_pci.ko" ] ||
 		die "no build/kmod-$kver/mvf_vfio_pci.ko; run tools/vm/build.sh modules-mvf"
 	;;
-*) die "--kernel wants stock or mvf, got '$kernel'" ;;
+612)
+	# trixie's 6.12: the chroot is mounted at /mvf-kernel like
+	# kernel.sh's directory, and guest-init.sh shows its /lib/modules
+	# and /boot in the VM
+	MVF_KERNEL_DIR=$("$here/buildroot-612.sh" --root-only)
+	export MVF_KERNEL_DIR
+	kver=$(mvf_kver "$MVF_KERNEL_DIR")
+	kimage=/mvf-kernel/boot/vmlinuz-$kver
+	[ -f "$MVF_KERNEL_DIR/boot/vmlinuz-$kver" ] || die "no $MVF_KERNEL_DIR/boot/vmlinuz-$kver"
+	[ -f "$repo/build/kmod-$kver/mvf_vfio_pci.ko" ] ||
+		die "no build/kmod-$kver/mvf_vfio_pci.ko; run tools/vm/build.sh modules-612"
+	;;
+*) die "--kernel wants stock, mvf or 612, got '$kernel'" ;;
 esac
 emu=$repo/tools/emu/mvf-emu
 [ -x "$emu" ] || die "$emu not built; run tools/vm/build.sh (or make emu)"
