@@ -11,7 +11,9 @@
 #   make emu        build tools/emu/mvf-emu
 #   make vfio-mig   build tools/vfio-mig/vfio-mig with this machine's headers
 #   make check      emulator unit tests, 6.12 build check, selftests in the VM
-#   make check-612  only the 6.12 build check (W=1 against trixie's headers)
+#   make check-612  6.12 LTS at run time: the 6.12 build check, every guest
+#                   program on trixie's 6.12 kernel, the cross-kernel
+#                   (6.12 <-> 7.2) state file test
 #   make demo       QEMU live migration of a running VM that owns a VF (test VM)
 #   make demo-uapi  the VFIO uAPI migration demo (VF0 -> VF1, no QEMU)
 #   make bench      benchmark in the test VM (64 and 256 MiB device memory)
@@ -56,10 +58,7 @@ emu:
 vfio-mig:
 	$(MAKE) -C tools/vfio-mig
 
-check-612:
-	@tools/vm/buildroot-612.sh
-
-check demo demo-uapi bench:
+check check-612 demo demo-uapi bench:
 	@tools/vm/test.sh $@
 
 .PHONY: all kdir-exists modules install modules_install clean emu vfio-mig \

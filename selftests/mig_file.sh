@@ -20,7 +20,7 @@
 #                              must give back the file byte for byte
 #   mig_file.sh golden VF DIR  every committed golden stream DIR/*.mig (one
 #                              per stream format version, see
-#                              Documentation/migration.rst) must load into
+#                              Documentation/device.rst) must load into
 #                              VF with every register and device memory byte
 #                              as it was saved (mvf-state load)
 #
