@@ -256,8 +256,10 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 		rm -rf "$repo/build/xkernel"
 		MVF_TESTS="xkernel-save" check_vm check-612-save72 --vfs 2
 		if [ "$k612_ok" = 1 ]; then
-			# every guest program on 6.12, with check's VFs
-			MVF_TESTS="default xkernel-load xkernel-save" \
+			# the cross-kernel halves first (they must not depend on
+			# the long suite finishing in time), then every guest
+			# program on 6.12, with check's VFs
+			MVF_TESTS="xkernel-load xkernel-save default" \
 				check_vm check-612 --kernel 612 --vfs 5 \
 				--emu-opts "--devmem-mib 64,64,64,64,32"
 		else
