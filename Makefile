@@ -14,6 +14,7 @@
 #   make check-612  6.12 LTS at run time: the 6.12 build check, every guest
 #                   program on trixie's 6.12 kernel, the cross-kernel
 #                   (6.12 <-> 7.2) state file test
+#   make deb        build/mvf-dkms_<version>_all.deb (dh-dkms, built in the rootfs)
 #   make demo       QEMU live migration of a running VM that owns a VF (test VM)
 #   make demo-uapi  the VFIO uAPI migration demo (VF0 -> VF1, no QEMU)
 #   make bench      benchmark in the test VM (64 and 256 MiB device memory)
@@ -49,7 +50,7 @@ clean:
 	fi
 	@if [ -f tools/emu/Makefile ]; then $(MAKE) -C tools/emu clean; fi
 	@if [ -f selftests/Makefile ]; then $(MAKE) -C selftests clean; fi
-	$(MAKE) -C tools/vfio-mig clean
+	@if [ -f tools/vfio-mig/Makefile ]; then $(MAKE) -C tools/vfio-mig clean; fi
 	rm -rf build
 
 emu:
@@ -61,5 +62,8 @@ vfio-mig:
 check check-612 demo demo-uapi bench:
 	@tools/vm/test.sh $@
 
+deb:
+	@tools/vm/build.sh deb
+
 .PHONY: all kdir-exists modules install modules_install clean emu vfio-mig \
-	check-612 check demo demo-uapi bench
+	check-612 check demo demo-uapi bench deb

@@ -16,8 +16,15 @@
 # Every mode loads vfio-pci and our modules, binds the PF to mvf_core and
 # the VFs to mvf_vfio_pci through driver_override, and at the end unloads
 # the modules and checks the kernel log; each of these is a check of its
-# own.  Writes OUTDIR/summary ("N passed, N failed"), OUTDIR/dmesg.txt and
-# OUTDIR/guest-run.log (everything printed, also on the console).
+# own.  Except with "installed" in MVF_TESTS (the installed-modules lane,
+# on guest-init.sh's overlay root): then selftests/installed.sh installs
+# the mvf-dkms package (MVF_DEB, default the one build/ holds), the PF binds
+# through udev and its modalias, the VFs through driverctl, the other
+# programs in MVF_TESTS run against those modules, and at the end
+# installed.sh's remove phase (libvirt's nodedev-detach/reattach, apt
+# remove) runs before the unload.  Writes OUTDIR/summary ("N passed, N
+# failed"), OUTDIR/dmesg.txt and OUTDIR/guest-run.log (everything
+# printed, also on the console).
 #
 # Environment: MVF_PF_BDF, MVF_VF0_BDF, MVF_VF1_BDF (default 0000:00:04.0,
 # 0000:00:05.0, 0000:00:06.0), MVF_VF2_BDF, MVF_VF3_BDF (0000:00:07.0,
@@ -70,9 +77,11 @@ KO_DIR=$SRC
 # reinit-stress: mig_precopy's REINIT-is-synchronous test 50 times in a
 # row (it once lost a race in the emulator's write ordering); vfio-mig:
 # the vfio-mig tool's smoke test; qemu-mig: QEMU live migration of a VM
-# owning VFs (selftests/qemu/qemu-mig.py).
+# owning VFs (selftests/qemu/qemu-mig.py); conformance: the generic
+# vfio_mig_conformance on VF0 and on mtty, side by side
+# (selftests/conformance/run.sh; vfio_mig_conformance alone runs it on VF0).
 # mig_golden: the committed golden streams (selftests/golden/) load.
-DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty vfio_mig_conformance vfio-mig mig_golden qemu-mig"
+DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty conformance vfio-mig mig_golden qemu-mig"
 # Not in the default list: xkernel-save and xkernel-load, the two halves
 # of the cross-kernel test (selftests/mig_file.sh), which need boots of
 # two kernels in a row (tools/vm/test.sh check-612).  In MVF_TESTS the
@@ -81,6 +90,8 @@ TESTS=${MVF_TESTS:-$DEFAULT_TESTS}
 TESTS=$(echo " $TESTS " | sed "s/ default / $DEFAULT_TESTS /")
 XKERNEL_DIR=$SRC/build/xkernel
 REINIT_RUNS=${MVF_REINIT_RUNS:-50}
+# installed.sh's phases (apt, DKMS build, depmod, libvirtd under TCG)
+INSTALLED_TIMEOUT=${MVF_INSTALLED_TIMEOUT:-1200}
 # shellcheck source=selftests/lib/runner.sh
 . "$ST/lib/runner.sh"
 
@@ -175,7 +186,8 @@ ensure_built() {
 	for p in $TESTS mvf-demo mvf-bench mvf-precopy-bench mvf-state; do
 		case $p in
 		reinit-stress) p=mig_precopy ;;
-		vfio-mig | qemu-mig | qemu-mig-broken | mig_golden | xkernel-*) continue ;;
+		conformance) p=vfio_mig_conformance ;;
+		vfio-mig | qemu-mig | qemu-mig-broken | installed | mig_golden | xkernel-*) continue ;;
 		esac
 		[ -x "$ST/$p" ] || missing=1
 	done
@@ -190,15 +202,28 @@ ensure_built() {
 
 
 main() {
-	local rc bad
+	local rc bad installed deb
 	mkdir -p "$OUT"
 	echo "guest-run: mode $MODE, kernel $(uname -r), source $SRC, out $OUT"
 	echo "guest-run: PF $PF_BDF, VF0 $VF0_BDF, VF1 $VF1_BDF"
 
-	load_modules
-	result $? "load vfio-pci, mvf_core.ko, mvf_vfio_pci.ko"
-	bind_all
-	result $? "bind PF to mvf_core and VFs to mvf_vfio_pci via driver_override"
+	case " $TESTS " in
+	*" installed "*)
+		installed=1
+		deb=${MVF_DEB:-$(ls "$SRC"/build/mvf-dkms_*_all.deb 2>/dev/null | tail -n1)}
+		# the package's modules, loaded by udev and driverctl
+		# DKMS's build and depmod take minutes under TCG
+		TIMEOUT=$INSTALLED_TIMEOUT run_tap installed "$ST/installed.sh" install \
+			"${deb:-no-mvf-dkms-deb-in-build}" "$PF_BDF" "$VF0_BDF" "$VF1_BDF"
+		;;
+	*)
+		installed=0
+		load_modules
+		result $? "load vfio-pci, mvf_core.ko, mvf_vfio_pci.ko"
+		bind_all
+		result $? "bind PF to mvf_core and VFs to mvf_vfio_pci via driver_override"
+		;;
+	esac
 
 	case "$MODE" in
 	check)
@@ -211,6 +236,7 @@ main() {
 		done
 		for t in $TESTS; do
 			case $t in
+			installed) ;;
 			vfio-mig)
 				# the vfio-mig tool, driven like a user would
 				run_tap vfio-mig "$SRC/tools/vfio-mig/guest-test.sh" \
@@ -254,6 +280,12 @@ main() {
 				# vfio selftests take it
 				run_tap "$t" "$ST/$t" "$VF0_BDF"
 				;;
+			conformance)
+				# the generic suite on VF0 and on mtty, side by
+				# side (two runs of it: twice the time)
+				TIMEOUT=$((TIMEOUT * 2)) run_tap "$t" \
+					"$ST/conformance/run.sh" "$OUT" "$VF0_BDF"
+				;;
 			*)
 				if [ -x "$ST/$t" ]; then
 					run_tap "$t" "$ST/$t" "$VF0_BDF" "$VF1_BDF"
@@ -295,6 +327,11 @@ main() {
 			"exit status $rc"
 		;;
 	esac
+
+	if [ "$installed" = 1 ]; then
+		TIMEOUT=$INSTALLED_TIMEOUT run_tap installed-remove "$ST/installed.sh" remove \
+			"$deb" "$PF_BDF" "$VF0_BDF" "$VF1_BDF"
+	fi
 
 	# Unloading must work once the devices are closed.
 	echo "=== unload"

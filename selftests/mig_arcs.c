@@ -45,7 +45,7 @@ static const uint32_t supported[] = {
 FIXTURE(arcs) {
 	struct mvf_pair p;
 	struct mvf_dev *vf;
-	struct mvf_buf stream;	/* a valid stream saved from VF0 */
+	struct vt_buf stream;	/* a valid stream saved from VF0 */
 };
 
 FIXTURE_SETUP(arcs)
@@ -57,7 +57,7 @@ FIXTURE_SETUP(arcs)
 
 FIXTURE_TEARDOWN(arcs)
 {
-	mvf_buf_free(&self->stream);
+	vt_buf_free(&self->stream);
 	mvf_pair_close(&self->p);
 }
 
@@ -76,11 +76,11 @@ static void check_device_status(struct __test_metadata *_metadata,
 			state != VFIO_DEVICE_STATE_PRE_COPY;
 
 	ASSERT_EQ(quiesced, !!(sts & MVF_VF_STS_QUIESCED))
-		TH_LOG("%s: %s: STATUS 0x%x", d->bdf,
-		       mvf_mig_state_name(state), sts);
+		TH_LOG("%s: %s: STATUS 0x%x", d->vt.name,
+		       vt_mig_state_name(state), sts);
 	ASSERT_EQ(stopped, !!(sts & MVF_VF_STS_STOPPED))
-		TH_LOG("%s: %s: STATUS 0x%x", d->bdf,
-		       mvf_mig_state_name(state), sts);
+		TH_LOG("%s: %s: STATUS 0x%x", d->vt.name,
+		       vt_mig_state_name(state), sts);
 }
 
 /* Save VF0's own state once (RUNNING -> STOP_COPY -> RUNNING). */
@@ -90,7 +90,7 @@ static void save_stream(struct __test_metadata *_metadata,
 	int fd;
 
 	ASSERT_SET_STATE_FD(self->vf, VFIO_DEVICE_STATE_STOP_COPY, &fd);
-	ASSERT_EQ(0, mvf_mig_read_all(self->vf, fd, &self->stream));
+	ASSERT_EQ(0, vt_mig_read_all(&self->vf->vt, fd, &self->stream));
 	ASSERT_EQ(0, close(fd));
 	ASSERT_LT((size_t)0, self->stream.len);
 	ASSERT_SET_STATE(self->vf, VFIO_DEVICE_STATE_RUNNING);
@@ -101,7 +101,7 @@ static void write_stream(struct __test_metadata *_metadata,
 {
 	size_t done = 0;
 
-	ASSERT_EQ(0, mvf_mig_write_all(self->vf, fd, self->stream.data,
+	ASSERT_EQ(0, vt_mig_write_all(&self->vf->vt, fd, self->stream.data,
 				       self->stream.len, 1u << 20, &done));
 	ASSERT_EQ(self->stream.len, done);
 }
@@ -126,9 +126,9 @@ TEST_F_TIMEOUT(arcs, flags_exact, 120)
 {
 	uint64_t flags = 0;
 
-	ASSERT_EQ(0, mvf_mig_get_flags(self->vf, &flags));
+	ASSERT_EQ(0, vt_mig_get_flags(&self->vf->vt, &flags));
 	ASSERT_EQ((uint64_t)MVF_MIG_FLAGS, flags);
-	ASSERT_EQ(0, mvf_mig_get_flags(&self->p.dev[1], &flags));
+	ASSERT_EQ(0, vt_mig_get_flags(&self->p.dev[1].vt, &flags));
 	ASSERT_EQ((uint64_t)MVF_MIG_FLAGS, flags);
 }
 
@@ -139,29 +139,29 @@ TEST_F_TIMEOUT(arcs, feature_probe, 120)
 	/* MIG_DEVICE_STATE: GET and SET */
 	f.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
 		  VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE;
-	ASSERT_EQ(0, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
+	ASSERT_EQ(0, ioctl(self->vf->vt.fd, VFIO_DEVICE_FEATURE, &f));
 	/* MIGRATION and MIG_DATA_SIZE: GET only */
 	f.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
 		  VFIO_DEVICE_FEATURE_MIGRATION;
-	ASSERT_EQ(0, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
+	ASSERT_EQ(0, ioctl(self->vf->vt.fd, VFIO_DEVICE_FEATURE, &f));
 	f.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
 		  VFIO_DEVICE_FEATURE_MIGRATION;
-	ASSERT_EQ(-1, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
+	ASSERT_EQ(-1, ioctl(self->vf->vt.fd, VFIO_DEVICE_FEATURE, &f));
 	ASSERT_EQ(EINVAL, errno);
 	f.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
 		  VFIO_DEVICE_FEATURE_MIG_DATA_SIZE;
-	ASSERT_EQ(0, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
+	ASSERT_EQ(0, ioctl(self->vf->vt.fd, VFIO_DEVICE_FEATURE, &f));
 	/* PRECOPY_INFOv2 (VFIO_MIGRATION_PRE_COPY is advertised): SET only */
 	f.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
 		  VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2;
-	ASSERT_EQ(0, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
+	ASSERT_EQ(0, ioctl(self->vf->vt.fd, VFIO_DEVICE_FEATURE, &f));
 	f.flags = VFIO_DEVICE_FEATURE_GET |
 		  VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2;
-	ASSERT_EQ(-1, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
+	ASSERT_EQ(-1, ioctl(self->vf->vt.fd, VFIO_DEVICE_FEATURE, &f));
 	ASSERT_EQ(EINVAL, errno);
 	f.flags = VFIO_DEVICE_FEATURE_SET |
 		  VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2;
-	ASSERT_EQ(0, ioctl(self->vf->fd, VFIO_DEVICE_FEATURE, &f));
+	ASSERT_EQ(0, ioctl(self->vf->vt.fd, VFIO_DEVICE_FEATURE, &f));
 }
 
 TEST_F_TIMEOUT(arcs, opened_running, 120)
@@ -193,7 +193,7 @@ TEST_F_TIMEOUT(arcs, single_arcs, 300)
 	ASSERT_SET_STATE_FD(vf, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	check_device_status(_metadata, vf, VFIO_DEVICE_STATE_STOP_COPY);
 	ASSERT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	ASSERT_EQ(0, mvf_mig_read_all(vf, fd, &self->stream));
+	ASSERT_EQ(0, vt_mig_read_all(&vf->vt, fd, &self->stream));
 	ASSERT_LT(sizeof(struct mvf_mig_record), self->stream.len);
 	/* STOP_COPY -> STOP ends the session */
 	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_STOP);
@@ -230,7 +230,7 @@ TEST_F_TIMEOUT(arcs, single_arcs, 300)
 	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_STOP_COPY);
 	check_device_status(_metadata, vf, VFIO_DEVICE_STATE_STOP_COPY);
 	self->stream.len = 0;
-	ASSERT_EQ(0, mvf_mig_read_all(vf, fd, &self->stream));
+	ASSERT_EQ(0, vt_mig_read_all(&vf->vt, fd, &self->stream));
 	ASSERT_LT(sizeof(struct mvf_mig_record), self->stream.len);
 	ASSERT_SET_STATE(vf, VFIO_DEVICE_STATE_STOP);
 	ASSERT_EQ(0, close(fd));
@@ -264,7 +264,7 @@ TEST_F_TIMEOUT(arcs, same_state_noop, 120)
 	ASSERT_SET_STATE_FD(self->vf, VFIO_DEVICE_STATE_RESUMING, &fd);
 	ASSERT_SET_STATE(self->vf, VFIO_DEVICE_STATE_RESUMING);
 	ASSERT_EQ(0, close(fd));
-	ASSERT_EQ(0, mvf_dev_reset(self->vf));
+	ASSERT_EQ(0, vt_dev_reset(&self->vf->vt));
 	ASSERT_MIG_STATE(self->vf, VFIO_DEVICE_STATE_RUNNING);
 }
 
@@ -296,19 +296,19 @@ TEST_F_TIMEOUT(arcs, combination_arcs, 900)
 			     to == VFIO_DEVICE_STATE_PRE_COPY_P2P))
 				continue;
 
-			TH_LOG("%s -> %s", mvf_mig_state_name(from),
-			       mvf_mig_state_name(to));
+			TH_LOG("%s -> %s", vt_mig_state_name(from),
+			       vt_mig_state_name(to));
 			ASSERT_MIG_STATE(self->vf, VFIO_DEVICE_STATE_RUNNING);
-			ASSERT_EQ(0, mvf_mig_set_state(self->vf, from, &fd));
+			ASSERT_EQ(0, vt_mig_set_state(&self->vf->vt, from, &fd));
 			ASSERT_MIG_STATE(self->vf, from);
 			if (from == VFIO_DEVICE_STATE_RESUMING) {
 				ASSERT_LE(0, fd);
 				write_stream(_metadata, self, fd);
 			}
-			ASSERT_EQ(0, mvf_mig_set_state(self->vf, to, &fd2))
+			ASSERT_EQ(0, vt_mig_set_state(&self->vf->vt, to, &fd2))
 				TH_LOG("%s -> %s failed",
-				       mvf_mig_state_name(from),
-				       mvf_mig_state_name(to));
+				       vt_mig_state_name(from),
+				       vt_mig_state_name(to));
 			if (want_fd) {
 				ASSERT_LE(0, fd2);
 			} else {
@@ -323,7 +323,7 @@ TEST_F_TIMEOUT(arcs, combination_arcs, 900)
 				ASSERT_EQ(0, close(fd));
 			if (fd2 >= 0)
 				ASSERT_EQ(0, close(fd2));
-			ASSERT_EQ(0, mvf_mig_set_state(self->vf,
+			ASSERT_EQ(0, vt_mig_set_state(&self->vf->vt,
 						       VFIO_DEVICE_STATE_RUNNING,
 						       NULL));
 		}
@@ -346,13 +346,13 @@ TEST_F_TIMEOUT(arcs, unsupported_states_einval, 120)
 	for (j = 0; j < sizeof(from) / sizeof(from[0]); j++) {
 		int fd = -1;
 
-		ASSERT_EQ(0, mvf_mig_set_state(self->vf, from[j], &fd));
+		ASSERT_EQ(0, vt_mig_set_state(&self->vf->vt, from[j], &fd));
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			int fd2 = -2;
 
-			ASSERT_EQ(-EINVAL, mvf_mig_set_state_quiet(self->vf,
+			ASSERT_EQ(-EINVAL, vt_mig_set_state_quiet(&self->vf->vt,
 								   bad[i], &fd2))
-				TH_LOG("%s -> %u", mvf_mig_state_name(from[j]),
+				TH_LOG("%s -> %u", vt_mig_state_name(from[j]),
 				       bad[i]);
 			/* rejected before any arc: state unchanged */
 			ASSERT_MIG_STATE(self->vf, from[j]);
@@ -361,10 +361,10 @@ TEST_F_TIMEOUT(arcs, unsupported_states_einval, 120)
 		if (from[j] == VFIO_DEVICE_STATE_STOP_COPY) {
 			int fd2 = -2;
 
-			ASSERT_EQ(-EINVAL, mvf_mig_set_state_quiet(self->vf,
+			ASSERT_EQ(-EINVAL, vt_mig_set_state_quiet(&self->vf->vt,
 					VFIO_DEVICE_STATE_PRE_COPY, &fd2));
 			ASSERT_MIG_STATE(self->vf, from[j]);
-			ASSERT_EQ(-EINVAL, mvf_mig_set_state_quiet(self->vf,
+			ASSERT_EQ(-EINVAL, vt_mig_set_state_quiet(&self->vf->vt,
 					VFIO_DEVICE_STATE_PRE_COPY_P2P, &fd2));
 			ASSERT_MIG_STATE(self->vf, from[j]);
 		}
@@ -392,12 +392,12 @@ TEST_F_TIMEOUT(arcs, empty_resume_error_reset, 120)
 	int fd;
 
 	ASSERT_SET_STATE_FD(self->vf, VFIO_DEVICE_STATE_RESUMING, &fd);
-	ASSERT_EQ(-EINVAL, mvf_mig_set_state_quiet(self->vf,
+	ASSERT_EQ(-EINVAL, vt_mig_set_state_quiet(&self->vf->vt,
 						   VFIO_DEVICE_STATE_STOP,
 						   NULL));
 	ASSERT_MIG_STATE(self->vf, VFIO_DEVICE_STATE_ERROR);
 	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-		ASSERT_EQ(-EINVAL, mvf_mig_set_state_quiet(self->vf,
+		ASSERT_EQ(-EINVAL, vt_mig_set_state_quiet(&self->vf->vt,
 							   targets[i], NULL));
 		ASSERT_MIG_STATE(self->vf, VFIO_DEVICE_STATE_ERROR);
 	}
@@ -405,11 +405,11 @@ TEST_F_TIMEOUT(arcs, empty_resume_error_reset, 120)
 	ASSERT_EQ(-1, write(fd, "x", 1));
 	ASSERT_EQ(ENODEV, errno);
 	ASSERT_EQ(0, close(fd));
-	if (mvf_mig_data_size(self->vf, &size) == 0)
+	if (vt_mig_data_size(&self->vf->vt, &size) == 0)
 		TH_LOG("MIG_DATA_SIZE in ERROR: %llu",
 		       (unsigned long long)size);
 
-	ASSERT_EQ(0, mvf_dev_reset(self->vf));
+	ASSERT_EQ(0, vt_dev_reset(&self->vf->vt));
 	ASSERT_MIG_STATE(self->vf, VFIO_DEVICE_STATE_RUNNING);
 	check_device_status(_metadata, self->vf, VFIO_DEVICE_STATE_RUNNING);
 	/* FLR cleared the ring registers: program them again */
@@ -420,11 +420,11 @@ TEST_F_TIMEOUT(arcs, empty_resume_error_reset, 120)
 	/* the same error through a combination arc (RESUMING -> RUNNING) */
 	ASSERT_SET_STATE_FD(self->vf, VFIO_DEVICE_STATE_RESUMING, &fd);
 	ASSERT_EQ(0, close(fd));
-	ASSERT_EQ(-EINVAL, mvf_mig_set_state_quiet(self->vf,
+	ASSERT_EQ(-EINVAL, vt_mig_set_state_quiet(&self->vf->vt,
 						   VFIO_DEVICE_STATE_RUNNING,
 						   NULL));
 	ASSERT_MIG_STATE(self->vf, VFIO_DEVICE_STATE_ERROR);
-	ASSERT_EQ(0, mvf_dev_reset(self->vf));
+	ASSERT_EQ(0, vt_dev_reset(&self->vf->vt));
 	ASSERT_MIG_STATE(self->vf, VFIO_DEVICE_STATE_RUNNING);
 }
 
@@ -437,9 +437,9 @@ TEST_F_TIMEOUT(arcs, reset_from_every_state, 300)
 		char c;
 		int fd = -1;
 
-		ASSERT_EQ(0, mvf_mig_set_state(self->vf, supported[i], &fd));
+		ASSERT_EQ(0, vt_mig_set_state(&self->vf->vt, supported[i], &fd));
 		ASSERT_MIG_STATE(self->vf, supported[i]);
-		ASSERT_EQ(0, mvf_dev_reset(self->vf));
+		ASSERT_EQ(0, vt_dev_reset(&self->vf->vt));
 		ASSERT_MIG_STATE(self->vf, VFIO_DEVICE_STATE_RUNNING);
 		check_device_status(_metadata, self->vf,
 				    VFIO_DEVICE_STATE_RUNNING);
@@ -469,19 +469,19 @@ TEST_F_TIMEOUT(arcs, data_size_every_state, 300)
 	for (i = 0; i < NR_SUPPORTED; i++) {
 		int fd = -1;
 
-		ASSERT_EQ(0, mvf_mig_set_state(self->vf, supported[i], &fd));
+		ASSERT_EQ(0, vt_mig_set_state(&self->vf->vt, supported[i], &fd));
 		size = 0;
-		ASSERT_EQ(0, mvf_mig_data_size(self->vf, &size))
-			TH_LOG("in %s", mvf_mig_state_name(supported[i]));
+		ASSERT_EQ(0, vt_mig_data_size(&self->vf->vt, &size))
+			TH_LOG("in %s", vt_mig_state_name(supported[i]));
 		ASSERT_LT((uint64_t)0, size)
-			TH_LOG("in %s", mvf_mig_state_name(supported[i]));
+			TH_LOG("in %s", vt_mig_state_name(supported[i]));
 		TH_LOG("%s: MIG_DATA_SIZE %llu",
-		       mvf_mig_state_name(supported[i]),
+		       vt_mig_state_name(supported[i]),
 		       (unsigned long long)size);
 		if (fd >= 0)
 			ASSERT_EQ(0, close(fd));
 		if (supported[i] == VFIO_DEVICE_STATE_RESUMING) {
-			ASSERT_EQ(0, mvf_dev_reset(self->vf));
+			ASSERT_EQ(0, vt_dev_reset(&self->vf->vt));
 		} else {
 			ASSERT_SET_STATE(self->vf, VFIO_DEVICE_STATE_RUNNING);
 		}
@@ -498,9 +498,9 @@ TEST_F_TIMEOUT(arcs, data_size_covers_stream, 300)
 	int fd;
 
 	ASSERT_SET_STATE(self->vf, VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mvf_mig_data_size(self->vf, &size));
+	ASSERT_EQ(0, vt_mig_data_size(&self->vf->vt, &size));
 	ASSERT_SET_STATE_FD(self->vf, VFIO_DEVICE_STATE_STOP_COPY, &fd);
-	ASSERT_EQ(0, mvf_mig_read_all(self->vf, fd, &self->stream));
+	ASSERT_EQ(0, vt_mig_read_all(&self->vf->vt, fd, &self->stream));
 	ASSERT_EQ(0, close(fd));
 	TH_LOG("estimate %llu, stream %zu", (unsigned long long)size,
 	       self->stream.len);
@@ -522,7 +522,7 @@ TEST_F_TIMEOUT(arcs, data_fd_semantics, 300)
 	ASSERT_EQ(-1, write(fd, buf, sizeof(buf)));
 	ASSERT_EQ(EBADF, errno);
 	/* the stream is still intact after the failed calls */
-	ASSERT_EQ(0, mvf_mig_read_all(self->vf, fd, &self->stream));
+	ASSERT_EQ(0, vt_mig_read_all(&self->vf->vt, fd, &self->stream));
 	ASSERT_LT(sizeof(struct mvf_mig_record), self->stream.len);
 	/* permanent end of stream in STOP_COPY */
 	ASSERT_EQ(0, read(fd, buf, sizeof(buf)));
@@ -541,7 +541,7 @@ TEST_F_TIMEOUT(arcs, data_fd_semantics, 300)
 	ASSERT_EQ(-1, lseek(fd, 0, SEEK_CUR));
 	ASSERT_EQ(ESPIPE, errno);
 	/* nothing was consumed: the full stream still loads */
-	ASSERT_EQ(0, mvf_mig_write_all(self->vf, fd, self->stream.data,
+	ASSERT_EQ(0, vt_mig_write_all(&self->vf->vt, fd, self->stream.data,
 				       self->stream.len, 0, NULL));
 	ASSERT_SET_STATE(self->vf, VFIO_DEVICE_STATE_STOP);
 	ASSERT_EQ(-1, write(fd, buf, 1));
@@ -605,7 +605,7 @@ static void *toggler_fn(void *arg)
 	int i;
 
 	for (i = 0; !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE); i++) {
-		int ret = mvf_mig_set_state_quiet(t->dev, seq[i % 4], NULL);
+		int ret = vt_mig_set_state_quiet(&t->dev->vt, seq[i % 4], NULL);
 
 		if (!ret) {
 			t->ok++;
@@ -636,7 +636,7 @@ TEST_F_TIMEOUT(arcs, reset_races_set_state, 600)
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, toggler_fn, &t));
 	for (i = 0; i < 40; i++) {
-		ASSERT_EQ(0, mvf_dev_reset(self->vf));
+		ASSERT_EQ(0, vt_dev_reset(&self->vf->vt));
 		nanosleep(&ts, NULL);
 	}
 	/* and arcs alone for a while after the last reset */
@@ -648,12 +648,12 @@ TEST_F_TIMEOUT(arcs, reset_races_set_state, 600)
 	ASSERT_EQ(0, t.bad_errno)
 		TH_LOG("unexpected errno %s", strerror(t.bad_errno));
 	ASSERT_LT(0, t.ok);
-	ASSERT_EQ(0, mvf_dev_reset(self->vf));
+	ASSERT_EQ(0, vt_dev_reset(&self->vf->vt));
 	ASSERT_MIG_STATE(self->vf, VFIO_DEVICE_STATE_RUNNING);
 	ASSERT_EQ(0, mvf_pair_vf_setup(&self->p, 0));
 	check_works(_metadata, &self->p, 0);
 	ASSERT_SET_STATE_FD(self->vf, VFIO_DEVICE_STATE_STOP_COPY, &fd);
-	ASSERT_EQ(0, mvf_mig_read_all(self->vf, fd, &self->stream));
+	ASSERT_EQ(0, vt_mig_read_all(&self->vf->vt, fd, &self->stream));
 	ASSERT_EQ(0, close(fd));
 	ASSERT_SET_STATE(self->vf, VFIO_DEVICE_STATE_RUNNING);
 }

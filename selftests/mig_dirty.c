@@ -67,7 +67,7 @@ static int dl_feature(struct mvf_dev *d, uint32_t flags, void *payload,
 	f->flags = flags;
 	if (len)
 		memcpy(f->data, payload, len);
-	if (ioctl(d->fd, VFIO_DEVICE_FEATURE, f))
+	if (ioctl(d->vt.fd, VFIO_DEVICE_FEATURE, f))
 		return -errno;
 	if (len)
 		memcpy(payload, f->data, len);
@@ -119,7 +119,7 @@ static int dl_report(struct mvf_dev *d, uint64_t iova, uint64_t len,
 	};
 
 	if (!dl_core_report)
-		return ioctl(d->fd, MVF_VFIO_TEST_DIRTY_REPORT, &r) ? -errno : 0;
+		return ioctl(d->vt.fd, MVF_VFIO_TEST_DIRTY_REPORT, &r) ? -errno : 0;
 	return dl_feature(d, VFIO_DEVICE_FEATURE_GET |
 			  VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT, &r,
 			  sizeof(r));
@@ -169,24 +169,24 @@ static int write_param(const char *val)
 FIXTURE(dt) {
 	struct mvf_pair p;
 	struct mvf_dev *d;
-	struct mvf_dma buf;	/* DT_BUF_SIZE at DT_BUF_IOVA */
-	struct mvf_dma src;	/* DT_BUF_SIZE at DT_SRC_IOVA */
+	struct vt_dma buf;	/* DT_BUF_SIZE at DT_BUF_IOVA */
+	struct vt_dma src;	/* DT_BUF_SIZE at DT_SRC_IOVA */
 	uint64_t *bmp;		/* big enough for any report here */
 };
 
-static int dt_open(struct mvf_pair *p, struct mvf_dma *buf,
-		   struct mvf_dma *src)
+static int dt_open(struct mvf_pair *p, struct vt_dma *buf,
+		   struct vt_dma *src)
 {
 	int ret = mvf_pair_open(p, mvf_vf_bdf[0], mvf_vf_bdf[1], DT_BOUNCE);
 
 	if (ret)
 		return ret;
 	p->vfio.next_iova = DT_BUF_IOVA;
-	ret = mvf_dma_alloc(&p->vfio, DT_BUF_SIZE, buf);
+	ret = vt_dma_alloc(&p->vfio, DT_BUF_SIZE, buf);
 	if (ret)
 		return ret;
 	p->vfio.next_iova = DT_SRC_IOVA;
-	return mvf_dma_alloc(&p->vfio, DT_BUF_SIZE, src);
+	return vt_dma_alloc(&p->vfio, DT_BUF_SIZE, src);
 }
 
 FIXTURE_SETUP(dt)
@@ -401,8 +401,8 @@ TEST_F(dt, more_ranges_than_device)
 	ASSERT_EQ(0, bits_set(self->bmp, 1));
 }
 
-static int dirty_pages(struct mvf_pair *p, struct mvf_dma *buf,
-		       struct mvf_dma *src, const unsigned int *pages, int n);
+static int dirty_pages(struct mvf_pair *p, struct vt_dma *buf,
+		       struct vt_dma *src, const unsigned int *pages, int n);
 
 TEST_F(dt, report_errors)
 {
@@ -451,8 +451,8 @@ TEST_F(dt, report_errors)
 }
 
 /* Dirty pages @pages (4 KiB indices into buf) with FILL and one COPY. */
-static int dirty_pages(struct mvf_pair *p, struct mvf_dma *buf,
-		       struct mvf_dma *src, const unsigned int *pages, int n)
+static int dirty_pages(struct mvf_pair *p, struct vt_dma *buf,
+		       struct vt_dma *src, const unsigned int *pages, int n)
 {
 	int i;
 	int ret;
@@ -665,7 +665,7 @@ TEST_F(dt, reset_keeps_tracking)
 	ASSERT_EQ(0, dl_start(self->d, &pg, r, 2));
 	ASSERT_EQ(0, run1(&self->p, MVF_DESC_OP_FILL, 4096, 0,
 			  DT_BUF_IOVA + 9 * 4096, 9));
-	ASSERT_EQ(0, mvf_dev_reset(self->d));
+	ASSERT_EQ(0, vt_dev_reset(&self->d->vt));
 	/* still tracking: a second START is refused */
 	ASSERT_EQ(-EINVAL, dl_start1(self->d, 4096, DT_BUF_IOVA, 4096));
 	/* the page written before the reset is still in the log */

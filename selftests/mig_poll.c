@@ -41,7 +41,7 @@
 
 FIXTURE(pl) {
 	struct mvf_pair p;
-	struct mvf_buf stream;
+	struct vt_buf stream;
 	uint8_t *buf;		/* PL_CHUNK bytes */
 	uint32_t active;	/* DEVMEM_ACTIVE at setup, MiB */
 };
@@ -64,7 +64,7 @@ FIXTURE_TEARDOWN(pl)
 		mvf_wr32(&self->p.dev[0], MVF_VF_REG_DEVMEM_ACTIVE,
 			 self->active);
 	free(self->buf);
-	mvf_buf_free(&self->stream);
+	vt_buf_free(&self->stream);
 	mvf_pair_close(&self->p);
 }
 
@@ -104,7 +104,7 @@ static uint64_t drain(struct __test_metadata *_metadata,
 	ssize_t n;
 
 	for (;;) {
-		ASSERT_EQ(0, mvf_buf_reserve(&self->stream,
+		ASSERT_EQ(0, vt_buf_reserve(&self->stream,
 					     self->stream.len + PL_CHUNK));
 		n = rd(fd, self->stream.data + self->stream.len, PL_CHUNK);
 		if (n == -ENOMSG)
@@ -154,7 +154,7 @@ static void expect_wakeup(struct __test_metadata *_metadata, int fd)
 	ASSERT_EQ(POLLIN, pfd.revents) TH_LOG("revents 0x%x", pfd.revents);
 }
 
-static bool contains(const struct mvf_buf *b, size_t from, const void *p,
+static bool contains(const struct vt_buf *b, size_t from, const void *p,
 		     size_t len)
 {
 	return b->len >= from &&
@@ -303,7 +303,7 @@ TEST_F_TIMEOUT(pl, nonblock_reads, 900)
 	ASSERT_EQ(4096, br.ret) TH_LOG("blocked reader: %s",
 				       br.ret < 0 ? strerror((int)-br.ret) :
 				       "short read");
-	ASSERT_EQ(0, mvf_buf_append(&self->stream, uf.area, 4096));
+	ASSERT_EQ(0, vt_buf_append(&self->stream, uf.area, 4096));
 
 	/* free file: data, then -ENOMSG, with O_NONBLOCK */
 	ASSERT_LT(self->p.devmem, drain(_metadata, self, fd));
@@ -317,7 +317,7 @@ TEST_F_TIMEOUT(pl, nonblock_reads, 900)
 	/* STOP_COPY: never -ENOMSG or -EAGAIN, a permanent end */
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP_COPY);
 	for (;;) {
-		ASSERT_EQ(0, mvf_buf_reserve(&self->stream,
+		ASSERT_EQ(0, vt_buf_reserve(&self->stream,
 					     self->stream.len + PL_CHUNK));
 		n = rd(fd, self->stream.data + self->stream.len, PL_CHUNK);
 		ASSERT_LE(0, n) TH_LOG("O_NONBLOCK read in STOP_COPY: %s",

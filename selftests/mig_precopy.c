@@ -45,7 +45,7 @@
 FIXTURE(pc) {
 	struct mvf_pair p;
 	struct mvf_model m;
-	struct mvf_buf stream;
+	struct vt_buf stream;
 	uint64_t rnd;
 };
 
@@ -59,7 +59,7 @@ FIXTURE_SETUP(pc)
 
 FIXTURE_TEARDOWN(pc)
 {
-	mvf_buf_free(&self->stream);
+	vt_buf_free(&self->stream);
 	mvf_model_free(&self->m);
 	mvf_pair_close(&self->p);
 }
@@ -88,7 +88,7 @@ static int opt_in_v2(struct mvf_dev *d)
 			 VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2,
 	};
 
-	return ioctl(d->fd, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
+	return ioctl(d->vt.fd, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
 }
 
 /* DFILL @n random pages of the first @pages pages of VF0 (ring running). */
@@ -137,7 +137,7 @@ static uint64_t read_precopy(struct __test_metadata *_metadata,
 		ASSERT_EQ(0u, info.flags);
 		ASSERT_GE(prev_init, info.initial_bytes);
 		prev_init = info.initial_bytes;
-		ASSERT_EQ(0, mvf_buf_reserve(&self->stream,
+		ASSERT_EQ(0, vt_buf_reserve(&self->stream,
 					     self->stream.len + PC_CHUNK));
 		n = read(fd, self->stream.data + self->stream.len, PC_CHUNK);
 		if (n < 0 && errno == ENOMSG) {
@@ -166,7 +166,7 @@ static uint64_t read_stop_copy(struct __test_metadata *_metadata,
 	size_t before = self->stream.len;
 
 	ASSERT_EQ(-EINVAL, precopy_info(fd, 0, &info));
-	ASSERT_EQ(0, mvf_mig_read_all(&self->p.dev[0], fd, &self->stream));
+	ASSERT_EQ(0, vt_mig_read_all(&self->p.dev[0].vt, fd, &self->stream));
 	return self->stream.len - before;
 }
 
@@ -214,7 +214,7 @@ static void precopy_migrate(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, precopy_info(fd, 0, &info0));
 	ASSERT_EQ(0u, info0.flags);
 	ASSERT_LT(p->devmem, info0.initial_bytes);
-	ASSERT_EQ(0, mvf_mig_data_size(vf0, &est));
+	ASSERT_EQ(0, vt_mig_data_size(&vf0->vt, &est));
 	TH_LOG("PRE_COPY: initial_bytes %llu dirty_bytes %llu MIG_DATA_SIZE %llu",
 	       (unsigned long long)info0.initial_bytes,
 	       (unsigned long long)info0.dirty_bytes,
@@ -227,7 +227,7 @@ static void precopy_migrate(struct __test_metadata *_metadata,
 		/* read a quarter of the initial data, ring idle */
 		quarter = info0.initial_bytes / 4;
 		while (got < quarter) {
-			ASSERT_EQ(0, mvf_buf_reserve(&self->stream,
+			ASSERT_EQ(0, vt_buf_reserve(&self->stream,
 						     self->stream.len + PC_CHUNK));
 			n = read(fd, self->stream.data + self->stream.len,
 				 PC_CHUNK);
@@ -309,7 +309,7 @@ static void precopy_migrate(struct __test_metadata *_metadata,
 
 	/* VF1 */
 	ASSERT_SET_STATE_FD(vf1, VFIO_DEVICE_STATE_RESUMING, &fd);
-	ASSERT_EQ(0, mvf_mig_write_all(vf1, fd, self->stream.data,
+	ASSERT_EQ(0, vt_mig_write_all(&vf1->vt, fd, self->stream.data,
 				       self->stream.len, 1u << 20, NULL));
 	ASSERT_SET_STATE(vf1, VFIO_DEVICE_STATE_STOP);
 	ASSERT_EQ(0, close(fd));
@@ -556,7 +556,7 @@ static void close_saving(struct __test_metadata *_metadata,
 {
 	struct mvf_dev *vf0 = &self->p.dev[0];
 	uint8_t *buf = malloc(nread);
-	struct mvf_buf again = { 0 };
+	struct vt_buf again = { 0 };
 	int fd;
 
 	ASSERT_NE(NULL, buf);
@@ -577,9 +577,9 @@ static void close_saving(struct __test_metadata *_metadata,
 	check_works(_metadata, self);
 	/* and a new session works to the end */
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mvf_mig_save(vf0, &again));
+	ASSERT_EQ(0, vt_mig_save(&vf0->vt, &again));
 	ASSERT_LT(self->p.devmem, (uint64_t)again.len);
-	mvf_buf_free(&again);
+	vt_buf_free(&again);
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_RUNNING);
 	check_works(_metadata, self);
 }

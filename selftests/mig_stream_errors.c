@@ -32,7 +32,7 @@
 
 FIXTURE(err) {
 	struct mvf_pair p;
-	struct mvf_buf stream;		/* VF0's valid stream */
+	struct vt_buf stream;		/* VF0's valid stream */
 	struct mvf_stream ps;		/* ... parsed */
 	struct mvf_regs s0;		/* VF0's registers when saved */
 	struct mvf_regs prior1;		/* VF1's registers before a load */
@@ -72,7 +72,7 @@ FIXTURE_SETUP(err)
 			 0xa0a00000u + i);
 	ASSERT_SET_STATE(&p->dev[0], VFIO_DEVICE_STATE_STOP);
 	mvf_regs_read(&p->dev[0], &self->s0);
-	ASSERT_EQ(0, mvf_mig_save(&p->dev[0], &self->stream));
+	ASSERT_EQ(0, vt_mig_save(&p->dev[0].vt, &self->stream));
 	ASSERT_SET_STATE(&p->dev[0], VFIO_DEVICE_STATE_RUNNING);
 	ASSERT_EQ(0, mvf_stream_parse(&self->stream, &self->ps));
 	ASSERT_LE((size_t)2, self->ps.nr_recs);
@@ -105,7 +105,7 @@ FIXTURE_TEARDOWN(err)
 	for (i = 0; i < NR_SAMPLES; i++)
 		free(self->vf1_data[i]);
 	mvf_stream_free(&self->ps);
-	mvf_buf_free(&self->stream);
+	vt_buf_free(&self->stream);
 	mvf_pair_close(&self->p);
 }
 
@@ -151,10 +151,10 @@ static void resume_expect(struct __test_metadata *_metadata,
 	int fd, wret, sret;
 
 	ASSERT_SET_STATE_FD(vf1, VFIO_DEVICE_STATE_RESUMING, &fd);
-	wret = mvf_mig_write_all(vf1, fd, s, len, WRITE_CHUNK, &done);
+	wret = vt_mig_write_all(&vf1->vt, fd, s, len, WRITE_CHUNK, &done);
 	if (close_early)
 		ASSERT_EQ(0, close(fd));
-	sret = mvf_mig_set_state_quiet(vf1, VFIO_DEVICE_STATE_STOP, NULL);
+	sret = vt_mig_set_state_quiet(&vf1->vt, VFIO_DEVICE_STATE_STOP, NULL);
 	TH_LOG("%zu-byte stream: write %s after %zu bytes, RESUMING->STOP %s",
 	       len, wret ? strerror(-wret) : "ok", done,
 	       sret ? strerror(-sret) : "ok");
@@ -182,7 +182,7 @@ static void resume_expect(struct __test_metadata *_metadata,
 				   &now, MVF_VF_STS_QUIESCED |
 				   MVF_VF_STS_STOPPED));
 
-	ASSERT_EQ(0, mvf_dev_reset(vf1));
+	ASSERT_EQ(0, vt_dev_reset(&vf1->vt));
 	ASSERT_MIG_STATE(vf1, VFIO_DEVICE_STATE_RUNNING);
 	ASSERT_EQ(0, mvf_pair_vf_setup(&self->p, 1));
 	check_vf1_devmem(_metadata, self);
@@ -201,15 +201,15 @@ static void resume_ok(struct __test_metadata *_metadata,
 
 /* A private copy of VF0's stream to corrupt. */
 static void copy_stream(struct __test_metadata *_metadata,
-			FIXTURE_DATA(err) *self, struct mvf_buf *out)
+			FIXTURE_DATA(err) *self, struct vt_buf *out)
 {
 	memset(out, 0, sizeof(*out));
-	ASSERT_EQ(0, mvf_buf_append(out, self->stream.data, self->stream.len));
+	ASSERT_EQ(0, vt_buf_append(out, self->stream.data, self->stream.len));
 }
 
 /* Overwrite image bytes [img_off, +len) through the record framing. */
 static void patch_img(struct __test_metadata *_metadata,
-		      const struct mvf_stream *ps, struct mvf_buf *s,
+		      const struct mvf_stream *ps, struct vt_buf *s,
 		      size_t img_off, const void *bytes, size_t len)
 {
 	const uint8_t *b = bytes;
@@ -224,7 +224,7 @@ static void patch_img(struct __test_metadata *_metadata,
 }
 
 static void flip_img_bit(struct __test_metadata *_metadata,
-			 const struct mvf_stream *ps, struct mvf_buf *s,
+			 const struct mvf_stream *ps, struct vt_buf *s,
 			 size_t img_off, unsigned int bit)
 {
 	ssize_t o = mvf_stream_img_to_off(ps, img_off);
@@ -234,7 +234,7 @@ static void flip_img_bit(struct __test_metadata *_metadata,
 }
 
 /* Recompute the trailer CRC32C of a modified stream. */
-static void fix_crc(struct __test_metadata *_metadata, struct mvf_buf *s)
+static void fix_crc(struct __test_metadata *_metadata, struct vt_buf *s)
 {
 	struct mvf_stream ps;
 	const struct mvf_sec *tr;
@@ -260,7 +260,7 @@ static size_t sec_payload(const struct mvf_sec *sec)
 TEST_F_TIMEOUT(err, close_saving_fd_mid_stream, 300)
 {
 	struct mvf_dev *vf0 = &self->p.dev[0];
-	struct mvf_buf again = { 0 };
+	struct vt_buf again = { 0 };
 	uint8_t *buf = malloc(65536), *exp;
 	size_t got = 0;
 	int fd;
@@ -277,10 +277,10 @@ TEST_F_TIMEOUT(err, close_saving_fd_mid_stream, 300)
 	free(buf);
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP);
 	/* the device session was closed: a new save is complete and equal */
-	ASSERT_EQ(0, mvf_mig_save(vf0, &again));
+	ASSERT_EQ(0, vt_mig_save(&vf0->vt, &again));
 	ASSERT_EQ(self->stream.len, again.len);
 	ASSERT_EQ(0, memcmp(self->stream.data, again.data, again.len));
-	mvf_buf_free(&again);
+	vt_buf_free(&again);
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_RUNNING);
 	/* VF0 still works and still has its data */
 	exp = malloc(self->len[1]);
@@ -328,12 +328,12 @@ TEST_F_TIMEOUT(err, odd_read_sizes, 300)
 	static const size_t sizes[] = { 1, 2, 15, 16, 17, 23, 4095, 4096,
 					4097, 262143, 262184, 1u << 20, 3 };
 	struct mvf_dev *vf0 = &self->p.dev[0];
-	struct mvf_buf got = { 0 };
+	struct vt_buf got = { 0 };
 	size_t k = 0;
 	ssize_t n;
 	int fd;
 
-	ASSERT_EQ(0, mvf_buf_reserve(&got, self->stream.len + (1u << 20)));
+	ASSERT_EQ(0, vt_buf_reserve(&got, self->stream.len + (1u << 20)));
 	ASSERT_SET_STATE_FD(vf0, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	do {
 		size_t want = sizes[k++ % (sizeof(sizes) / sizeof(sizes[0]))];
@@ -350,7 +350,7 @@ TEST_F_TIMEOUT(err, odd_read_sizes, 300)
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_RUNNING);
 	ASSERT_EQ(self->stream.len, got.len);
 	ASSERT_EQ(0, memcmp(self->stream.data, got.data, got.len));
-	mvf_buf_free(&got);
+	vt_buf_free(&got);
 }
 
 /* ---- VFIO_DEVICE_RESET racing read()/write() on a data_fd ---- */
@@ -417,7 +417,7 @@ static void reset_while_streaming(struct __test_metadata *_metadata,
 	while (__atomic_load_n(&st->done, __ATOMIC_ACQUIRE) < after &&
 	       !__atomic_load_n(&st->finished, __ATOMIC_ACQUIRE))
 		nanosleep(&ts, NULL);
-	ASSERT_EQ(0, mvf_dev_reset(st->dev));
+	ASSERT_EQ(0, vt_dev_reset(&st->dev->vt));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	TH_LOG("%s: %zu bytes before the reset ended it (%s)",
 	       st->writing ? "write" : "read", st->done,
@@ -460,10 +460,10 @@ TEST_F_TIMEOUT(err, reset_during_read_and_write, 600)
 		check_vf1_devmem(_metadata, self);
 	}
 	/* both still migrate */
-	ASSERT_EQ(0, mvf_mig_set_state(&self->p.dev[0],
+	ASSERT_EQ(0, vt_mig_set_state(&self->p.dev[0].vt,
 				       VFIO_DEVICE_STATE_STOP, NULL));
 	mvf_regs_read(&self->p.dev[0], &self->s0);
-	ASSERT_EQ(0, mvf_mig_save(&self->p.dev[0], &self->stream));
+	ASSERT_EQ(0, vt_mig_save(&self->p.dev[0].vt, &self->stream));
 	resume_ok(_metadata, self, self->stream.data, self->stream.len);
 }
 
@@ -506,7 +506,7 @@ TEST_F_TIMEOUT(err, bitflip_header, 600)
 {
 	const struct mvf_sec *h = &self->ps.secs[0];
 	static const size_t at[] = { 0, 3, 7 };	/* magic bytes */
-	struct mvf_buf s;
+	struct vt_buf s;
 	size_t i;
 
 	ASSERT_EQ((uint32_t)MVF_IMG_SEC_HEADER, h->type);
@@ -516,13 +516,13 @@ TEST_F_TIMEOUT(err, bitflip_header, 600)
 			     (unsigned int)i);
 		resume_expect(_metadata, self, s.data, s.len, EINVAL, false,
 			      SIZE_MAX);
-		mvf_buf_free(&s);
+		vt_buf_free(&s);
 	}
 	/* the section header itself: type */
 	copy_stream(_metadata, self, &s);
 	flip_img_bit(_metadata, &self->ps, &s, h->img_off, 0);
 	resume_expect(_metadata, self, s.data, s.len, EINVAL, false, SIZE_MAX);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 }
 
 TEST_F_TIMEOUT(err, bitflip_devmem, 600)
@@ -530,7 +530,7 @@ TEST_F_TIMEOUT(err, bitflip_devmem, 600)
 	const struct mvf_sec *d0 = mvf_stream_find_sec(&self->ps,
 						       MVF_IMG_SEC_DEVMEM, 0);
 	const struct mvf_sec *dl = NULL;
-	struct mvf_buf s;
+	struct vt_buf s;
 	size_t i;
 
 	ASSERT_NE(NULL, d0);
@@ -542,24 +542,24 @@ TEST_F_TIMEOUT(err, bitflip_devmem, 600)
 	flip_img_bit(_metadata, &self->ps, &s,
 		     sec_payload(d0) + sizeof(struct mvf_img_devmem), 7);
 	resume_expect(_metadata, self, s.data, s.len, EINVAL, false, SIZE_MAX);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 	copy_stream(_metadata, self, &s);
 	flip_img_bit(_metadata, &self->ps, &s, sec_payload(dl) + dl->len - 1,
 		     0);
 	resume_expect(_metadata, self, s.data, s.len, EINVAL, false, SIZE_MAX);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 	/* the DEVMEM offset field */
 	copy_stream(_metadata, self, &s);
 	flip_img_bit(_metadata, &self->ps, &s, sec_payload(d0) + 1, 4);
 	resume_expect(_metadata, self, s.data, s.len, EINVAL, false, SIZE_MAX);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 }
 
 TEST_F_TIMEOUT(err, bitflip_regs, 300)
 {
 	const struct mvf_sec *r = mvf_stream_find_sec(&self->ps,
 						      MVF_IMG_SEC_REGS, 0);
-	struct mvf_buf s;
+	struct vt_buf s;
 
 	ASSERT_NE(NULL, r);
 	copy_stream(_metadata, self, &s);
@@ -567,7 +567,7 @@ TEST_F_TIMEOUT(err, bitflip_regs, 300)
 		     sec_payload(r) + offsetof(struct mvf_img_regs, scratch),
 		     2);
 	resume_expect(_metadata, self, s.data, s.len, EINVAL, false, SIZE_MAX);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 }
 
 TEST_F_TIMEOUT(err, bitflip_trailer, 600)
@@ -578,7 +578,7 @@ TEST_F_TIMEOUT(err, bitflip_trailer, 600)
 		offsetof(struct mvf_img_trailer, nr_sections),
 		offsetof(struct mvf_img_trailer, total_len),
 	};
-	struct mvf_buf s;
+	struct vt_buf s;
 	size_t i;
 
 	ASSERT_EQ((uint32_t)MVF_IMG_SEC_TRAILER, tr->type);
@@ -588,7 +588,7 @@ TEST_F_TIMEOUT(err, bitflip_trailer, 600)
 			     (unsigned int)i);
 		resume_expect(_metadata, self, s.data, s.len, EINVAL, false,
 			      SIZE_MAX);
-		mvf_buf_free(&s);
+		vt_buf_free(&s);
 	}
 }
 
@@ -598,14 +598,14 @@ static void header_patch_expect(struct __test_metadata *_metadata,
 				FIXTURE_DATA(err) *self, size_t field,
 				const void *val, size_t len, int want)
 {
-	struct mvf_buf s;
+	struct vt_buf s;
 
 	copy_stream(_metadata, self, &s);
 	patch_img(_metadata, &self->ps, &s, sec_payload(&self->ps.secs[0]) +
 		  field, val, len);
 	fix_crc(_metadata, &s);
 	resume_expect(_metadata, self, s.data, s.len, want, false, SIZE_MAX);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 }
 
 TEST_F_TIMEOUT(err, image_version_mismatch, 300)
@@ -645,7 +645,7 @@ TEST_F_TIMEOUT(err, devmem_patch_with_valid_crc_loads, 300)
 	const struct mvf_sec *d0 = mvf_stream_find_sec(&self->ps,
 						       MVF_IMG_SEC_DEVMEM, 0);
 	struct mvf_img_devmem dm;
-	struct mvf_buf s;
+	struct vt_buf s;
 	uint8_t page[4096], newbyte;
 	size_t data;
 
@@ -659,10 +659,10 @@ TEST_F_TIMEOUT(err, devmem_patch_with_valid_crc_loads, 300)
 	patch_img(_metadata, &self->ps, &s, data + 100, &newbyte, 1);
 	fix_crc(_metadata, &s);
 	resume_expect(_metadata, self, s.data, s.len, 0, false, SIZE_MAX);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 	ASSERT_SET_STATE(&self->p.dev[1], VFIO_DEVICE_STATE_RUNNING);
 	/* VF1 runs on VF0's ring indices now; reset keeps device memory */
-	ASSERT_EQ(0, mvf_dev_reset(&self->p.dev[1]));
+	ASSERT_EQ(0, vt_dev_reset(&self->p.dev[1].vt));
 	ASSERT_EQ(0, mvf_pair_vf_setup(&self->p, 1));
 	ASSERT_EQ(-1, mvf_dev_verify_bytes(&self->p.ctx[1], page, dm.offset,
 					   sizeof(page)));
@@ -671,7 +671,7 @@ TEST_F_TIMEOUT(err, devmem_patch_with_valid_crc_loads, 300)
 /* ---- the driver's record framing ---- */
 
 static void insert_record(struct __test_metadata *_metadata,
-			  struct mvf_buf *s, size_t at, uint64_t size,
+			  struct vt_buf *s, size_t at, uint64_t size,
 			  uint32_t flags, uint32_t tag, size_t payload)
 {
 	struct mvf_mig_record h = { .size = size, .flags = flags, .tag = tag };
@@ -679,8 +679,8 @@ static void insert_record(struct __test_metadata *_metadata,
 
 	ASSERT_NE(NULL, p);
 	mvf_prng_fill(p, payload, tag);
-	ASSERT_EQ(0, mvf_buf_insert(s, at, p, payload));
-	ASSERT_EQ(0, mvf_buf_insert(s, at, &h, sizeof(h)));
+	ASSERT_EQ(0, vt_buf_insert(s, at, p, payload));
+	ASSERT_EQ(0, vt_buf_insert(s, at, &h, sizeof(h)));
 	free(p);
 }
 
@@ -689,7 +689,7 @@ TEST_F_TIMEOUT(err, oversized_record, 600)
 	static const uint64_t sizes[] = {
 		(uint64_t)MVF_MIG_RECORD_MAX + 1, 1ull << 40, UINT64_MAX,
 	};
-	struct mvf_buf s;
+	struct vt_buf s;
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
@@ -701,7 +701,7 @@ TEST_F_TIMEOUT(err, oversized_record, 600)
 		h.size = sizes[i];
 		memcpy(s.data, &h, sizeof(h));
 		resume_expect(_metadata, self, s.data, s.len, ENOMEM, false, 0);
-		mvf_buf_free(&s);
+		vt_buf_free(&s);
 	}
 	/* an optional record above the limit is refused as well, mid-stream */
 	copy_stream(_metadata, self, &s);
@@ -710,19 +710,19 @@ TEST_F_TIMEOUT(err, oversized_record, 600)
 		      0x7001, 0);
 	resume_expect(_metadata, self, s.data, s.len, ENOMEM, false,
 		      self->ps.recs[1].off);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 }
 
 TEST_F_TIMEOUT(err, unknown_mandatory_tag, 300)
 {
-	struct mvf_buf s;
+	struct vt_buf s;
 	size_t i;
 
 	copy_stream(_metadata, self, &s);
 	insert_record(_metadata, &s, self->ps.recs[1].off, 8, 0, 0x7002, 8);
 	resume_expect(_metadata, self, s.data, s.len, EOPNOTSUPP, false,
 		      self->ps.recs[1].off);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 	/* a DEVICE_DATA record turned into an unknown tag by a bit flip */
 	for (i = 0; self->ps.recs[i].tag != MVF_MIG_TAG_DEVICE_DATA; i++)
 		ASSERT_GT(self->ps.nr_recs, i + 1);
@@ -732,13 +732,13 @@ TEST_F_TIMEOUT(err, unknown_mandatory_tag, 300)
 	       1] ^= 0x01;
 	resume_expect(_metadata, self, s.data, s.len, EOPNOTSUPP, false,
 		      self->ps.recs[i].off);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 }
 
 /* Unknown optional records are skipped wherever they are. */
 TEST_F_TIMEOUT(err, unknown_optional_tag_skipped, 600)
 {
-	struct mvf_buf s;
+	struct vt_buf s;
 
 	copy_stream(_metadata, self, &s);
 	/* at the end first, so earlier offsets stay valid */
@@ -748,47 +748,47 @@ TEST_F_TIMEOUT(err, unknown_optional_tag_skipped, 600)
 	insert_record(_metadata, &s, 0, 0, MVF_MIG_F_OPTIONAL, 0x7005, 0);
 	insert_record(_metadata, &s, 0, 100, MVF_MIG_F_OPTIONAL, 0x7006, 100);
 	resume_ok(_metadata, self, s.data, s.len);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 }
 
 /* An optional record of exactly MVF_MIG_RECORD_MAX bytes is accepted. */
 TEST_F_TIMEOUT(err, max_size_optional_record, 300)
 {
-	struct mvf_buf s;
+	struct vt_buf s;
 
 	copy_stream(_metadata, self, &s);
 	insert_record(_metadata, &s, self->ps.recs[1].off, MVF_MIG_RECORD_MAX,
 		      MVF_MIG_F_OPTIONAL, 0x7007, MVF_MIG_RECORD_MAX);
 	resume_ok(_metadata, self, s.data, s.len);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 }
 
 /* Image bytes after the trailer, or a partial record at the end. */
 TEST_F_TIMEOUT(err, trailing_garbage, 600)
 {
-	struct mvf_buf s;
+	struct vt_buf s;
 
 	copy_stream(_metadata, self, &s);
 	insert_record(_metadata, &s, s.len, 64, 0, MVF_MIG_TAG_DEVICE_DATA,
 		      64);
 	resume_expect(_metadata, self, s.data, s.len, EINVAL, false, SIZE_MAX);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 
 	copy_stream(_metadata, self, &s);
-	ASSERT_EQ(0, mvf_buf_append(&s, "\x01\x02\x03\x04\x05", 5));
+	ASSERT_EQ(0, vt_buf_append(&s, "\x01\x02\x03\x04\x05", 5));
 	resume_expect(_metadata, self, s.data, s.len, EINVAL, false, SIZE_MAX);
-	mvf_buf_free(&s);
+	vt_buf_free(&s);
 }
 
 /* The same image framed in different (smaller) records loads. */
 TEST_F_TIMEOUT(err, reframed_records_load, 600)
 {
 	static const size_t rec_sizes[] = { 1, 4095, 100003 };
-	const struct mvf_buf *img = &self->ps.img;
+	const struct vt_buf *img = &self->ps.img;
 	size_t k;
 
 	for (k = 0; k < 3; k++) {
-		struct mvf_buf s = { 0 };
+		struct vt_buf s = { 0 };
 		size_t off = 0, limit = k == 0 ? 4096 : img->len;
 
 		/* k == 0: 1-byte records for the first 4 KiB only */
@@ -804,15 +804,15 @@ TEST_F_TIMEOUT(err, reframed_records_load, 600)
 			if (n > MVF_MIG_RECORD_MAX)
 				n = MVF_MIG_RECORD_MAX;
 			h.size = n;
-			ASSERT_EQ(0, mvf_buf_append(&s, &h, sizeof(h)));
-			ASSERT_EQ(0, mvf_buf_append(&s, img->data + off, n));
+			ASSERT_EQ(0, vt_buf_append(&s, &h, sizeof(h)));
+			ASSERT_EQ(0, vt_buf_append(&s, img->data + off, n));
 			off += n;
 		}
 		resume_ok(_metadata, self, s.data, s.len);
-		ASSERT_EQ(0, mvf_dev_reset(&self->p.dev[1]));
+		ASSERT_EQ(0, vt_dev_reset(&self->p.dev[1].vt));
 		ASSERT_EQ(0, mvf_pair_vf_setup(&self->p, 1));
 		mvf_regs_read(&self->p.dev[1], &self->prior1);
-		mvf_buf_free(&s);
+		vt_buf_free(&s);
 	}
 }
 

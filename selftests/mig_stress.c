@@ -41,8 +41,8 @@
 
 FIXTURE(sx) {
 	struct mvf_pair p;
-	struct mvf_buf ref;	/* VF0's stream, saved in STOP */
-	struct mvf_buf got;
+	struct vt_buf ref;	/* VF0's stream, saved in STOP */
+	struct vt_buf got;
 	long pagesz;
 };
 
@@ -52,14 +52,14 @@ FIXTURE_SETUP(sx)
 				   SX_BOUNCE));
 	self->pagesz = sysconf(_SC_PAGESIZE);
 	ASSERT_SET_STATE(&self->p.dev[0], VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mvf_mig_save(&self->p.dev[0], &self->ref));
+	ASSERT_EQ(0, vt_mig_save(&self->p.dev[0].vt, &self->ref));
 	ASSERT_LT(self->p.devmem, (uint64_t)self->ref.len);
 }
 
 FIXTURE_TEARDOWN(sx)
 {
-	mvf_buf_free(&self->got);
-	mvf_buf_free(&self->ref);
+	vt_buf_free(&self->got);
+	vt_buf_free(&self->ref);
 	mvf_pair_close(&self->p);
 }
 
@@ -81,13 +81,13 @@ static ssize_t wr(int fd, const void *buf, size_t len)
 static void expect_resave_equal(struct __test_metadata *_metadata,
 				FIXTURE_DATA(sx) *self, int vf)
 {
-	struct mvf_buf again = { 0 };
+	struct vt_buf again = { 0 };
 
-	ASSERT_EQ(0, mvf_mig_save(&self->p.dev[vf], &again));
+	ASSERT_EQ(0, vt_mig_save(&self->p.dev[vf].vt, &again));
 	ASSERT_EQ(self->ref.len, again.len);
 	ASSERT_EQ(0, memcmp(self->ref.data, again.data, again.len))
 		TH_LOG("VF%d's stream differs from VF0's reference", vf);
-	mvf_buf_free(&again);
+	vt_buf_free(&again);
 }
 
 /* ---- concurrent readers ---- */
@@ -257,7 +257,7 @@ static void interrupt_read(struct __test_metadata *_metadata,
 		ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP);
 		break;
 	case RESET:
-		ASSERT_EQ(0, mvf_dev_reset(vf0));
+		ASSERT_EQ(0, vt_dev_reset(&vf0->vt));
 		ASSERT_MIG_STATE(vf0, VFIO_DEVICE_STATE_RUNNING);
 		break;
 	case CLOSE_DEVICE:
@@ -283,8 +283,8 @@ static void interrupt_read(struct __test_metadata *_metadata,
 		/* registers were reset: the device works and saves */
 		ASSERT_EQ(0, mvf_pair_vf_setup(&self->p, 0));
 		ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP);
-		mvf_buf_free(&self->ref);
-		ASSERT_EQ(0, mvf_mig_save(vf0, &self->ref));
+		vt_buf_free(&self->ref);
+		ASSERT_EQ(0, vt_mig_save(&vf0->vt, &self->ref));
 	}
 	expect_resave_equal(_metadata, self, 0);
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_RUNNING);
@@ -358,7 +358,7 @@ TEST_F_TIMEOUT(sx, two_writers_race, 600)
 	}
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_join(t[i], NULL));
-	ret = mvf_mig_set_state_quiet(vf1, VFIO_DEVICE_STATE_STOP, NULL);
+	ret = vt_mig_set_state_quiet(&vf1->vt, VFIO_DEVICE_STATE_STOP, NULL);
 	TH_LOG("writers: %s / %s; RESUMING -> STOP: %s",
 	       strerror(w[0].err), strerror(w[1].err), strerror(-ret));
 	ASSERT_TRUE(!w[0].err || load_errno(w[0].err));
@@ -375,14 +375,14 @@ TEST_F_TIMEOUT(sx, two_writers_race, 600)
 			ASSERT_EQ(-ret, w[0].err ? w[0].err : w[1].err)
 				TH_LOG("RESUMING -> STOP errno is not the sticky one");
 		ASSERT_MIG_STATE(vf1, VFIO_DEVICE_STATE_ERROR);
-		ASSERT_EQ(0, mvf_dev_reset(vf1));
+		ASSERT_EQ(0, vt_dev_reset(&vf1->vt));
 		ASSERT_MIG_STATE(vf1, VFIO_DEVICE_STATE_RUNNING);
 		ASSERT_EQ(0, mvf_pair_vf_setup(&self->p, 1));
 	}
 	ASSERT_EQ(0, close(fd));
 	/* one writer: loads, and VF1 is VF0 */
 	ASSERT_SET_STATE(vf1, VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mvf_mig_load(vf1, self->ref.data, self->ref.len));
+	ASSERT_EQ(0, vt_mig_load(&vf1->vt, self->ref.data, self->ref.len));
 	expect_resave_equal(_metadata, self, 1);
 	ASSERT_SET_STATE(vf1, VFIO_DEVICE_STATE_RUNNING);
 }
@@ -409,7 +409,7 @@ TEST_F_TIMEOUT(sx, efault_does_not_consume, 600)
 	/* saving */
 	ASSERT_SET_STATE_FD(vf0, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	ASSERT_EQ(-EFAULT, rd(fd, bad, 100));
-	ASSERT_EQ(0, mvf_buf_reserve(&self->got, self->ref.len));
+	ASSERT_EQ(0, vt_buf_reserve(&self->got, self->ref.len));
 	ASSERT_EQ(7, rd(fd, self->got.data, 7));	/* inside the header */
 	self->got.len = 7;
 	ASSERT_EQ(-EFAULT, rd(fd, bad, 100));
@@ -417,8 +417,8 @@ TEST_F_TIMEOUT(sx, efault_does_not_consume, 600)
 	n = rd(fd, m, 2 * ps);
 	ASSERT_LT(0, n) TH_LOG("%s", strerror((int)-n));
 	ASSERT_GT((ssize_t)ps, n);
-	ASSERT_EQ(0, mvf_buf_append(&self->got, m, (size_t)n));
-	ASSERT_EQ(0, mvf_mig_read_all(vf0, fd, &self->got));
+	ASSERT_EQ(0, vt_buf_append(&self->got, m, (size_t)n));
+	ASSERT_EQ(0, vt_mig_read_all(&vf0->vt, fd, &self->got));
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP);
 	ASSERT_EQ(0, close(fd));
 	ASSERT_EQ(self->ref.len, self->got.len);
@@ -436,7 +436,7 @@ TEST_F_TIMEOUT(sx, efault_does_not_consume, 600)
 	ASSERT_LT(0, n) TH_LOG("%s", strerror((int)-n));
 	ASSERT_GE((ssize_t)ps, n);
 	off += (size_t)n;
-	ASSERT_EQ(0, mvf_mig_write_all(vf1, fd, self->ref.data + off,
+	ASSERT_EQ(0, vt_mig_write_all(&vf1->vt, fd, self->ref.data + off,
 				       self->ref.len - off, 0, NULL));
 	ASSERT_SET_STATE(vf1, VFIO_DEVICE_STATE_STOP);
 	ASSERT_EQ(0, close(fd));

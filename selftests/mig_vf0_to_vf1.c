@@ -30,23 +30,23 @@
 FIXTURE(mig) {
 	struct mvf_pair p;
 	struct mvf_model model;
-	struct mvf_buf stream;
-	struct mvf_dma host;
+	struct vt_buf stream;
+	struct vt_dma host;
 };
 
 FIXTURE_SETUP(mig)
 {
 	ASSERT_EQ(0, mvf_pair_open(&self->p, mvf_vf_bdf[0], mvf_vf_bdf[1],
 				   BOUNCE_SIZE));
-	ASSERT_EQ(0, mvf_dma_alloc(&self->p.vfio, HOST_SIZE, &self->host));
+	ASSERT_EQ(0, vt_dma_alloc(&self->p.vfio, HOST_SIZE, &self->host));
 	ASSERT_EQ(0, mvf_model_init(&self->model, self->p.devmem));
 }
 
 FIXTURE_TEARDOWN(mig)
 {
 	mvf_model_free(&self->model);
-	mvf_buf_free(&self->stream);
-	mvf_dma_free(&self->p.vfio, &self->host);
+	vt_buf_free(&self->stream);
+	vt_dma_free(&self->p.vfio, &self->host);
 	mvf_pair_close(&self->p);
 }
 
@@ -75,7 +75,7 @@ static struct mvf_cpl run1(struct __test_metadata *_metadata,
  * the descriptors and bytes it ran.
  */
 static void host_ops(struct __test_metadata *_metadata, struct mvf_dev *d,
-		     struct mvf_ring *r, struct mvf_dma *host,
+		     struct mvf_ring *r, struct vt_dma *host,
 		     const struct mvf_model *m, uint64_t seed)
 {
 	uint8_t *h = host->va, expect[8192];
@@ -307,10 +307,10 @@ TEST_F_TIMEOUT(mig, full_state, 900)
 	/* save VF0 */
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP);
 	mvf_regs_read(vf0, &s0);
-	ASSERT_EQ(0, mvf_mig_data_size(vf0, &est));
+	ASSERT_EQ(0, vt_mig_data_size(&vf0->vt, &est));
 	t0 = mvf_now();
 	ASSERT_SET_STATE_FD(vf0, VFIO_DEVICE_STATE_STOP_COPY, &fd);
-	ASSERT_EQ(0, mvf_mig_read_all(vf0, fd, &self->stream));
+	ASSERT_EQ(0, vt_mig_read_all(&vf0->vt, fd, &self->stream));
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP);
 	t_save = mvf_now() - t0;
 	ASSERT_EQ(0, close(fd));
@@ -337,7 +337,7 @@ TEST_F_TIMEOUT(mig, full_state, 900)
 	/* resume VF1: RUNNING -> RESUMING is a combination arc */
 	t0 = mvf_now();
 	ASSERT_SET_STATE_FD(vf1, VFIO_DEVICE_STATE_RESUMING, &fd);
-	ASSERT_EQ(0, mvf_mig_write_all(vf1, fd, self->stream.data,
+	ASSERT_EQ(0, vt_mig_write_all(&vf1->vt, fd, self->stream.data,
 				       self->stream.len, 1u << 20, NULL));
 	ASSERT_SET_STATE(vf1, VFIO_DEVICE_STATE_STOP);
 	t_load = mvf_now() - t0;
@@ -419,8 +419,8 @@ TEST_F_TIMEOUT(mig, interrupts_follow_the_vf, 600)
 	int e0[2], e1[2], i;
 	uint32_t idx;
 
-	ASSERT_EQ(0, mvf_dev_msix_enable(vf0, 2, e0));
-	ASSERT_EQ(0, mvf_dev_msix_enable(vf1, 2, e1));
+	ASSERT_EQ(0, vt_dev_msix_enable(&vf0->vt, 2, e0));
+	ASSERT_EQ(0, vt_dev_msix_enable(&vf1->vt, 2, e1));
 	mvf_wr32(vf0, MVF_REG_CTRL, ctrl);
 	ASSERT_EQ(ctrl, mvf_rd32(vf0, MVF_REG_CTRL));
 
@@ -428,8 +428,8 @@ TEST_F_TIMEOUT(mig, interrupts_follow_the_vf, 600)
 	d = mvf_desc_make(MVF_DESC_OP_FILL, 4096, 0, self->host.iova, 7, 0x111);
 	d.flags = MVF_DESC_F_IRQ;
 	ASSERT_EQ(0, mvf_ring_exec(vf0, &p->ring[0], &d, NULL));
-	ASSERT_LT(0, mvf_eventfd_wait(e0[0], 10000));
-	ASSERT_EQ(0, mvf_eventfd_wait(e0[1], 0));
+	ASSERT_LT(0, vt_eventfd_wait(e0[0], 10000));
+	ASSERT_EQ(0, vt_eventfd_wait(e0[1], 0));
 
 	/* RUNNING_P2P: latched, no interrupt */
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_RUNNING_P2P);
@@ -437,32 +437,32 @@ TEST_F_TIMEOUT(mig, interrupts_follow_the_vf, 600)
 	idx = mvf_ring_post(&p->ring[0], &d);
 	mvf_ring_doorbell(vf0, &p->ring[0]);
 	ASSERT_EQ(1u, mvf_rd32(vf0, MVF_VF_REG_DB_LATCHED));
-	ASSERT_EQ(0, mvf_eventfd_wait(e0[0], 300));
+	ASSERT_EQ(0, vt_eventfd_wait(e0[0], 300));
 
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mvf_mig_save(vf0, &self->stream));
+	ASSERT_EQ(0, vt_mig_save(&vf0->vt, &self->stream));
 	ASSERT_SET_STATE(vf1, VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mvf_mig_load(vf1, self->stream.data, self->stream.len));
+	ASSERT_EQ(0, vt_mig_load(&vf1->vt, self->stream.data, self->stream.len));
 	ASSERT_EQ(ctrl, mvf_rd32(vf1, MVF_REG_CTRL));
-	ASSERT_EQ(0, mvf_eventfd_wait(e1[0], 0));
+	ASSERT_EQ(0, vt_eventfd_wait(e1[0], 0));
 
 	/* VF1 runs the latched descriptor and interrupts on its own vector */
 	r1 = p->ring[0];
 	ASSERT_SET_STATE(vf1, VFIO_DEVICE_STATE_RUNNING);
 	ASSERT_EQ(0, mvf_ring_wait(vf1, &r1, idx, &c));
 	ASSERT_EQ(0x222u, c.cookie);
-	ASSERT_LT(0, mvf_eventfd_wait(e1[0], 10000));
-	ASSERT_EQ(0, mvf_eventfd_wait(e0[0], 0));
-	ASSERT_EQ(0, mvf_eventfd_wait(e1[1], 0));
+	ASSERT_LT(0, vt_eventfd_wait(e1[0], 10000));
+	ASSERT_EQ(0, vt_eventfd_wait(e0[0], 0));
+	ASSERT_EQ(0, vt_eventfd_wait(e1[1], 0));
 
 	/* VF1: a doorbell past the ring size halts it, error vector 1 */
 	mvf_wr32(vf1, MVF_VF_REG_SQ_TAIL, r1.tail + r1.size + 1);
-	ASSERT_LT(0, mvf_eventfd_wait(e1[1], 10000));
+	ASSERT_LT(0, vt_eventfd_wait(e1[1], 10000));
 	ASSERT_EQ(MVF_VF_STS_HALTED,
 		  mvf_rd32(vf1, MVF_REG_STATUS) & MVF_VF_STS_HALTED);
 	ASSERT_EQ((uint32_t)MVF_DESC_STS_BAD_RING,
 		  mvf_rd32(vf1, MVF_VF_REG_LAST_ERR));
-	ASSERT_EQ(0, mvf_eventfd_wait(e0[1], 0));
+	ASSERT_EQ(0, vt_eventfd_wait(e0[1], 0));
 	for (i = 0; i < 2; i++) {
 		close(e0[i]);
 		close(e1[i]);
@@ -493,7 +493,7 @@ TEST_F_TIMEOUT(mig, odd_write_segments, 900)
 		mvf_wr32(vf0, MVF_VF_REG_SCRATCH0 + 4 * i, 0x5e600000u + i);
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_STOP);
 	mvf_regs_read(vf0, &s0);
-	ASSERT_EQ(0, mvf_mig_save(vf0, &self->stream));
+	ASSERT_EQ(0, vt_mig_save(&vf0->vt, &self->stream));
 
 	ASSERT_SET_STATE_FD(vf1, VFIO_DEVICE_STATE_RESUMING, &fd);
 	while (off < self->stream.len) {
@@ -524,7 +524,7 @@ TEST_F_TIMEOUT(mig, odd_write_segments, 900)
 	 * FLR by design) and give it its own ring again.
 	 */
 	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_RUNNING);
-	ASSERT_EQ(0, mvf_dev_reset(vf1));
+	ASSERT_EQ(0, vt_dev_reset(&vf1->vt));
 	ASSERT_MIG_STATE(vf1, VFIO_DEVICE_STATE_RUNNING);
 	ASSERT_EQ(0, mvf_pair_vf_setup(p, 1));
 	b0 = malloc(BOUNCE_SIZE);

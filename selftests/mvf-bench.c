@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	static struct mvf_pair pair;
 	struct mvf_pair *p = &pair;
 	char bdf0[MVF_BDF_LEN], bdf1[MVF_BDF_LEN];
-	struct mvf_buf stream = { 0 };
+	struct vt_buf stream = { 0 };
 	struct mvf_regs s0, s1;
 	double *tsave, *tload, ms, mr, mc, bs, br;
 	const char *env = getenv("MVF_BENCH_ITERS");
@@ -126,8 +126,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "filling VF0: %s\n", strerror(-ret));
 		return 2;
 	}
-	ret = mvf_mig_set_state(&p->dev[0], VFIO_DEVICE_STATE_STOP, NULL);
-	ret = ret ? ret : mvf_mig_set_state(&p->dev[1],
+	ret = vt_mig_set_state(&p->dev[0].vt, VFIO_DEVICE_STATE_STOP, NULL);
+	ret = ret ? ret : vt_mig_set_state(&p->dev[1].vt,
 					    VFIO_DEVICE_STATE_STOP, NULL);
 	if (ret)
 		return 2;
@@ -135,12 +135,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < iters; i++) {
 		double t0 = mvf_now();
 
-		ret = mvf_mig_save(&p->dev[0], &stream);
+		ret = vt_mig_save(&p->dev[0].vt, &stream);
 		tsave[i] = mvf_now() - t0;
 		if (ret)
 			return 2;
 		t0 = mvf_now();
-		ret = mvf_mig_load(&p->dev[1], stream.data, stream.len);
+		ret = vt_mig_load(&p->dev[1].vt, stream.data, stream.len);
 		tload[i] = mvf_now() - t0;
 		if (ret)
 			return 2;
@@ -176,9 +176,9 @@ int main(int argc, char **argv)
 	out(f, "resume_vs_memcpy=%.4f\n", stream.len / MIB / mr / mc);
 	out(f, "verified=%d\n", verified);
 	fclose(f);
-	mvf_mig_set_state(&p->dev[0], VFIO_DEVICE_STATE_RUNNING, NULL);
-	mvf_mig_set_state(&p->dev[1], VFIO_DEVICE_STATE_RUNNING, NULL);
-	mvf_buf_free(&stream);
+	vt_mig_set_state(&p->dev[0].vt, VFIO_DEVICE_STATE_RUNNING, NULL);
+	vt_mig_set_state(&p->dev[1].vt, VFIO_DEVICE_STATE_RUNNING, NULL);
+	vt_buf_free(&stream);
 	free(tsave);
 	free(tload);
 	mvf_pair_close(p);

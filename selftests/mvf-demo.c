@@ -24,8 +24,8 @@
 struct demo {
 	struct mvf_pair p;
 	struct mvf_model model;
-	struct mvf_buf stream;
-	struct mvf_dma host;
+	struct vt_buf stream;
+	struct vt_dma host;
 	int failures;
 };
 
@@ -58,7 +58,7 @@ static int die(struct demo *d, const char *what, int err)
 	printf("    FAIL: %s: %s\n", what, strerror(err < 0 ? -err : err));
 	printf("RESULT: FAIL\n");
 	mvf_model_free(&d->model);
-	mvf_buf_free(&d->stream);
+	vt_buf_free(&d->stream);
 	mvf_pair_close(&d->p);
 	return 1;
 }
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	printf("  VF0 %s (%s), VF1 %s (%s), device memory %.0f MiB each\n",
 	       bdf0, drv0, bdf1, drv1, p->devmem / MIB);
 	if (mvf_model_init(&d->model, p->devmem) ||
-	    mvf_dma_alloc(&p->vfio, 1u << 20, &d->host))
+	    vt_dma_alloc(&p->vfio, 1u << 20, &d->host))
 		return die(d, "memory", ENOMEM);
 
 	/* 1: workload */
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 
 	/* 2: latched doorbell */
 	step("[2] VF0 RUNNING -> RUNNING_P2P, then a doorbell\n");
-	ret = mvf_mig_set_state(vf0, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	ret = vt_mig_set_state(&vf0->vt, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
 	if (ret)
 		return die(d, "RUNNING -> RUNNING_P2P", ret);
 	memset((uint8_t *)d->host.va + 4096, 0, 4096);
@@ -148,13 +148,13 @@ int main(int argc, char **argv)
 
 	/* 3: save */
 	step("[3] VF0 RUNNING_P2P -> STOP -> STOP_COPY, read the data_fd\n");
-	ret = mvf_mig_set_state(vf0, VFIO_DEVICE_STATE_STOP, NULL);
+	ret = vt_mig_set_state(&vf0->vt, VFIO_DEVICE_STATE_STOP, NULL);
 	if (ret)
 		return die(d, "RUNNING_P2P -> STOP", ret);
 	mvf_regs_read(vf0, &s0);
-	mvf_mig_data_size(vf0, &est);
+	vt_mig_data_size(&vf0->vt, &est);
 	t0 = mvf_now();
-	ret = mvf_mig_save(vf0, &d->stream);
+	ret = vt_mig_save(&vf0->vt, &d->stream);
 	t_save = mvf_now() - t0;
 	if (ret)
 		return die(d, "saving VF0", ret);
@@ -179,9 +179,9 @@ int main(int argc, char **argv)
 	/* 4: resume */
 	step("[4] VF1 RUNNING -> RESUMING, write the stream, RESUMING -> STOP\n");
 	t0 = mvf_now();
-	ret = mvf_mig_set_state(vf1, VFIO_DEVICE_STATE_STOP, NULL);
+	ret = vt_mig_set_state(&vf1->vt, VFIO_DEVICE_STATE_STOP, NULL);
 	if (!ret)
-		ret = mvf_mig_load(vf1, d->stream.data, d->stream.len);
+		ret = vt_mig_load(&vf1->vt, d->stream.data, d->stream.len);
 	t_load = mvf_now() - t0;
 	if (ret)
 		return die(d, "resuming VF1", ret);
@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	      mvf_rd32(vf1, MVF_VF_REG_SQ_HEAD),
 	      mvf_rd32(vf1, MVF_VF_REG_DB_LATCHED),
 	      (unsigned long long)mvf_rd64(vf1, MVF_VF_REG_CNT_DESC_LO));
-	ret = mvf_mig_set_state(vf1, VFIO_DEVICE_STATE_RUNNING, NULL);
+	ret = vt_mig_set_state(&vf1->vt, VFIO_DEVICE_STATE_RUNNING, NULL);
 	if (ret)
 		return die(d, "VF1 STOP -> RUNNING", ret);
 	r1 = p->ring[0];	/* VF1 continues on VF0's ring (same IOVAs) */
@@ -234,8 +234,8 @@ int main(int argc, char **argv)
 	       d->stream.len / MIB / t_load);
 	printf("RESULT: %s\n", d->failures ? "FAIL" : "PASS");
 	mvf_model_free(&d->model);
-	mvf_buf_free(&d->stream);
-	mvf_dma_free(&p->vfio, &d->host);
+	vt_buf_free(&d->stream);
+	vt_dma_free(&p->vfio, &d->host);
 	mvf_pair_close(p);
 	return d->failures ? 1 : 0;
 }

@@ -50,7 +50,7 @@ static double median3(const double *t)
 struct bench {
 	struct mvf_pair p;
 	struct mvf_model m;
-	struct mvf_buf s;
+	struct vt_buf s;
 	uint64_t pages;
 	uint64_t rnd;
 	FILE *out;
@@ -115,7 +115,7 @@ static int64_t read_pre(struct bench *b, int fd, uint64_t dirty_every,
 	for (;;) {
 		ssize_t r;
 
-		ret = mvf_buf_reserve(&b->s, b->s.len + CHUNK);
+		ret = vt_buf_reserve(&b->s, b->s.len + CHUNK);
 		if (ret)
 			return ret;
 		r = read(fd, b->s.data + b->s.len, CHUNK);
@@ -123,7 +123,7 @@ static int64_t read_pre(struct bench *b, int fd, uint64_t dirty_every,
 			return (int64_t)total;
 		if (r <= 0) {
 			fprintf(stderr, "%s: read in PRE_COPY: %s\n",
-				b->p.dev[0].bdf, r ? strerror(errno) : "end");
+				b->p.dev[0].vt.name, r ? strerror(errno) : "end");
 			return r ? -errno : -EPROTO;
 		}
 		b->s.len += (size_t)r;
@@ -159,32 +159,32 @@ static int run(struct bench *b, int pct, int rounds)
 	 * Room for both streams, faulted in up front so that neither run
 	 * pays for page faults or realloc() copies.
 	 */
-	ret = mvf_buf_reserve(&b->s, 2 * b->p.devmem + (16u << 20));
+	ret = vt_buf_reserve(&b->s, 2 * b->p.devmem + (16u << 20));
 	if (ret)
 		return ret;
 	memset(b->s.data, 0, b->s.cap);
 
 	/* 1. STOP_COPY only: median of ITERS saves */
-	ret = mvf_mig_set_state(vf0, VFIO_DEVICE_STATE_STOP, NULL);
+	ret = vt_mig_set_state(&vf0->vt, VFIO_DEVICE_STATE_STOP, NULL);
 	if (ret)
 		return ret;
 	for (i = 0; i < ITERS; i++) {
 		t0 = mvf_now();
-		ret = mvf_mig_save(vf0, &b->s);
+		ret = vt_mig_save(&vf0->vt, &b->s);
 		t_iter[i] = mvf_now() - t0;
 		if (ret)
 			return ret;
 	}
 	t_only = median3(t_iter);
 	only_bytes = b->s.len;
-	ret = mvf_mig_set_state(vf0, VFIO_DEVICE_STATE_RUNNING, NULL);
+	ret = vt_mig_set_state(&vf0->vt, VFIO_DEVICE_STATE_RUNNING, NULL);
 	if (ret)
 		return ret;
 
 	/* 2. PRE_COPY with the workload */
 	b->s.len = 0;
 	t0 = mvf_now();
-	ret = mvf_mig_set_state(vf0, VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	ret = vt_mig_set_state(&vf0->vt, VFIO_DEVICE_STATE_PRE_COPY, &fd);
 	if (ret)
 		return ret;
 	/* initial data: the share dirtied over its duration */
@@ -204,18 +204,18 @@ static int run(struct bench *b, int pct, int rounds)
 	ret = dirty(b, share);
 	if (ret)
 		goto err_ret;
-	ret = mvf_mig_set_state(vf0, VFIO_DEVICE_STATE_PRE_COPY_P2P, NULL);
+	ret = vt_mig_set_state(&vf0->vt, VFIO_DEVICE_STATE_PRE_COPY_P2P, NULL);
 	if (ret)
 		goto err_ret;
 	before = b->s.len;
 	t_pre_stop = mvf_now();
-	ret = mvf_mig_set_state(vf0, VFIO_DEVICE_STATE_STOP_COPY, NULL);
+	ret = vt_mig_set_state(&vf0->vt, VFIO_DEVICE_STATE_STOP_COPY, NULL);
 	if (ret)
 		goto err_ret;
-	ret = mvf_mig_read_all(vf0, fd, &b->s);
+	ret = vt_mig_read_all(&vf0->vt, fd, &b->s);
 	if (ret)
 		goto err_ret;
-	ret = mvf_mig_set_state(vf0, VFIO_DEVICE_STATE_STOP, NULL);
+	ret = vt_mig_set_state(&vf0->vt, VFIO_DEVICE_STATE_STOP, NULL);
 	if (ret)
 		goto err_ret;
 	t_pre_stop = mvf_now() - t_pre_stop;
@@ -223,11 +223,11 @@ static int run(struct bench *b, int pct, int rounds)
 	close(fd);
 
 	/* the stream works: load VF1 and compare every page */
-	ret = mvf_mig_set_state(vf1, VFIO_DEVICE_STATE_STOP, NULL);
+	ret = vt_mig_set_state(&vf1->vt, VFIO_DEVICE_STATE_STOP, NULL);
 	if (!ret)
-		ret = mvf_mig_load(vf1, b->s.data, b->s.len);
+		ret = vt_mig_load(&vf1->vt, b->s.data, b->s.len);
 	if (!ret)
-		ret = mvf_mig_set_state(vf1, VFIO_DEVICE_STATE_RUNNING, NULL);
+		ret = vt_mig_set_state(&vf1->vt, VFIO_DEVICE_STATE_RUNNING, NULL);
 	if (ret)
 		return ret;
 	r1 = b->p.ring[0];
@@ -235,7 +235,7 @@ static int run(struct bench *b, int pct, int rounds)
 			       .bounce = &b->p.bounce[0] };
 	if (mvf_dev_verify(&c1, &b->m, 0, b->p.devmem) != -1) {
 		fprintf(stderr, "%s: device memory differs after PRE_COPY migration\n",
-			vf1->bdf);
+			vf1->vt.name);
 		return -EIO;
 	}
 
@@ -310,7 +310,7 @@ int main(int argc, char **argv)
 		ret = run(&b, pct, rounds);
 	if (ret)
 		fprintf(stderr, "mvf-precopy-bench: %s\n", strerror(-ret));
-	mvf_buf_free(&b.s);
+	vt_buf_free(&b.s);
 	mvf_model_free(&b.m);
 	mvf_pair_close(&b.p);
 	fclose(b.out);

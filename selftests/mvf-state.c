@@ -46,7 +46,7 @@ static int usage(void)
 	return 2;
 }
 
-static int read_file(const char *path, struct mvf_buf *b)
+static int read_file(const char *path, struct vt_buf *b)
 {
 	char chunk[65536];
 	ssize_t n;
@@ -60,7 +60,7 @@ static int read_file(const char *path, struct mvf_buf *b)
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || mvf_buf_append(b, chunk, (size_t)n)) {
+		if (n < 0 || vt_buf_append(b, chunk, (size_t)n)) {
 			fprintf(stderr, "mvf-state: read %s: %s\n", path,
 				n < 0 ? strerror(errno) : "out of memory");
 			close(fd);
@@ -71,7 +71,7 @@ static int read_file(const char *path, struct mvf_buf *b)
 	return 0;
 }
 
-static int write_file(const char *path, const struct mvf_buf *b)
+static int write_file(const char *path, const struct vt_buf *b)
 {
 	size_t done = 0;
 	ssize_t n;
@@ -111,7 +111,7 @@ static int write_file(const char *path, const struct mvf_buf *b)
  * @active: bytes of @mem (HEADER devmem_active, in bytes)
  */
 struct expect {
-	struct mvf_buf file;
+	struct vt_buf file;
 	struct mvf_stream ps;
 	struct mvf_img_header hdr;
 	struct mvf_img_regs regs;
@@ -123,7 +123,7 @@ static void expect_free(struct expect *e)
 {
 	free(e->mem);
 	mvf_stream_free(&e->ps);
-	mvf_buf_free(&e->file);
+	vt_buf_free(&e->file);
 }
 
 /* Parse @path for a VF with @devmem bytes of device memory. */
@@ -224,11 +224,11 @@ static int devmem_matches(struct mvf_pair *p, const struct expect *e,
 
 	if (bad != -1) {
 		fprintf(stderr, "mvf-state: %s: device memory differs from %s%s\n",
-			p->dev[0].bdf, path, bad < -1 ? " (read failed)" : "");
+			p->dev[0].vt.name, path, bad < -1 ? " (read failed)" : "");
 		return 1;
 	}
 	printf("%s: device memory 0..%llu equals the DEVMEM sections of %s\n",
-	       p->dev[0].bdf, (unsigned long long)e->active, path);
+	       p->dev[0].vt.name, (unsigned long long)e->active, path);
 	return 0;
 }
 
@@ -254,7 +254,7 @@ static int reg_is(struct mvf_dev *d, const char *name, uint64_t got,
 	if (got == want)
 		return 0;
 	fprintf(stderr, "mvf-state: %s: %s reads 0x%llx after the load, saved 0x%llx\n",
-		d->bdf, name, (unsigned long long)got, (unsigned long long)want);
+		d->vt.name, name, (unsigned long long)got, (unsigned long long)want);
 	return 1;
 }
 
@@ -295,7 +295,7 @@ static int regs_match(struct mvf_dev *d, const struct expect *e)
 		      le32toh(e->hdr.devmem_active));
 	if (!bad)
 		printf("%s: CTRL, STATUS, ring, counter, scratch and DEVMEM_ACTIVE registers read back as saved\n",
-		       d->bdf);
+		       d->vt.name);
 	return bad ? 1 : 0;
 }
 
@@ -315,9 +315,9 @@ static int cmd_load(const char *bdf, const char *path)
 	       (unsigned long long)le64toh(e.hdr.devmem_size),
 	       le32toh(e.hdr.devmem_active), e.ps.nr_secs);
 	/* from RUNNING, as a migration target is */
-	if (mvf_mig_load(&p.dev[0], e.file.data, e.file.len))
+	if (vt_mig_load(&p.dev[0].vt, e.file.data, e.file.len))
 		goto out;
-	if (mvf_mig_get_state(&p.dev[0], &st) || st != VFIO_DEVICE_STATE_STOP) {
+	if (vt_mig_get_state(&p.dev[0].vt, &st) || st != VFIO_DEVICE_STATE_STOP) {
 		fprintf(stderr, "mvf-state: %s: not in STOP after the load\n", bdf);
 		goto out;
 	}
@@ -342,7 +342,7 @@ static int cmd_golden(const char *bdf, const char *path)
 {
 	const uint32_t pages = MIB / MVF_IMG_PAGE_SIZE;
 	struct mvf_desc descs[256];
-	struct mvf_buf stream = { 0 };
+	struct vt_buf stream = { 0 };
 	struct mvf_pair p;
 	uint32_t pg, i;
 	int ret = 1;
@@ -376,13 +376,13 @@ static int cmd_golden(const char *bdf, const char *path)
 	for (i = 0; i < MVF_VF_NUM_SCRATCH; i++)
 		mvf_wr32(&p.dev[0], MVF_VF_REG_SCRATCH0 + 4 * i,
 			 0x60d0e000u + i);
-	if (mvf_mig_save(&p.dev[0], &stream) || write_file(path, &stream))
+	if (vt_mig_save(&p.dev[0].vt, &stream) || write_file(path, &stream))
 		goto out;
 	printf("golden: saved %s (1 MiB active device memory) to %s: %zu bytes\n",
 	       bdf, path, stream.len);
 	ret = 0;
 out:
-	mvf_buf_free(&stream);
+	vt_buf_free(&stream);
 	mvf_pair_close(&p);
 	return ret;
 }
@@ -392,7 +392,7 @@ int main(int argc, char **argv)
 	char *end;
 	uint64_t seed;
 
-	if (argc != 4 || !mvf_is_bdf(argv[2]))
+	if (argc != 4 || !vt_is_bdf(argv[2]))
 		return usage();
 	if (!strcmp(argv[1], "fill")) {
 		errno = 0;

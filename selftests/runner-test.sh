@@ -16,19 +16,8 @@ TIMEOUT=3
 # shellcheck source=selftests/lib/runner.sh
 . "$ST/lib/runner.sh"
 
-TPASS=0
-TFAIL=0
-check() { # check NAME CONDITION...
-	local name=$1
-	shift
-	if "$@"; then
-		TPASS=$((TPASS + 1))
-		echo "ok   $name"
-	else
-		TFAIL=$((TFAIL + 1))
-		echo "FAIL $name"
-	fi
-}
+# shellcheck source=selftests/lib/check.sh
+. "$ST/lib/check.sh"
 
 # counts P F: PASS and FAIL since the last reset equal P and F.
 counts() {

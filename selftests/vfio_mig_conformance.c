@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vfio_mig_conformance: VFIO migration v2 uAPI conformance of any
- * migratable VFIO PCI device (not only mvf).
+ * migratable VFIO device (not only mvf).  It links only the generic VFIO
+ * library (lib/vfio_test.h) and asks nothing of the device beyond the uAPI:
+ * no bus, region or BAR size, no bus mastering.
  *
  * Checks, for the migration flags the device advertises:
  *  - every (current, requested) pair of the 8 states: end state, errno,
@@ -27,9 +29,14 @@
  * leave the device in the original state or ERROR, so if the device does
  * not end in ERROR the ERROR rows are skipped (with a message).
  *
- * Usage: vfio_mig_conformance [harness options] [BDF]
- * Device: the last argument if it is a BDF, else $VFIO_SELFTESTS_BDF
- * (like tools/testing/selftests/vfio), else $MVF_VF0_BDF.
+ * Usage: vfio_mig_conformance [harness options] [DEVICE]
+ * DEVICE: a PCI BDF (0000:00:05.0), an mdev UUID, or a sysfs path
+ * (/sys/bus/mdev/devices/<UUID>, /sys/devices/...); the last argument if it
+ * is one of these, else $VFIO_SELFTESTS_DEV, else $VFIO_SELFTESTS_BDF (like
+ * tools/testing/selftests/vfio), else $MVF_VF0_BDF.
+ * VFIO_SELFTESTS_CDEV=1 opens it through its cdev (/dev/vfio/devices/vfioN,
+ * bound to an iommufd) instead of its IOMMU group; the kernel needs
+ * CONFIG_VFIO_DEVICE_CDEV.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,12 +49,14 @@
 
 #include "kselftest_harness.h"
 
-#include "mvf_test.h"
+#include "vfio_test.h"
 
 #define NST		8	/* VFIO_DEVICE_STATE_ERROR .. PRE_COPY_P2P */
 #define RD_CHUNK	(256u * 1024)
 
-static char conf_bdf[MVF_BDF_LEN];
+static char conf_spec[VT_PATH_LEN];	/* as given */
+static char conf_name[VT_NAME_LEN];	/* the kernel's name for it */
+static enum vt_backend conf_backend = VT_GROUP;
 
 enum {
 	ERROR = VFIO_DEVICE_STATE_ERROR,
@@ -226,7 +235,7 @@ static void path_str(const uint32_t *p, int n, char *buf, size_t len)
 	buf[0] = 0;
 	for (i = 0; i < n && o < len; i++)
 		o += snprintf(buf + o, len - o, "%s%s", i ? " -> " : "",
-			      mvf_mig_state_name(p[i]));
+			      vt_mig_state_name(p[i]));
 }
 
 /* ---- device helpers ---- */
@@ -241,25 +250,6 @@ static int precopy_info(int fd, uint32_t flags_in, struct vfio_precopy_info *i)
 	return ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, i) ? -errno : 0;
 }
 
-static int feature_raw(int devfd, uint32_t flags, void *data, size_t len)
-{
-	union {
-		struct vfio_device_feature f;
-		uint8_t raw[sizeof(struct vfio_device_feature) + 64];
-	} u;
-
-	memset(&u, 0, sizeof(u));
-	u.f.argsz = sizeof(u.f) + len;
-	u.f.flags = flags;
-	if (len)
-		memcpy(u.f.data, data, len);
-	if (ioctl(devfd, VFIO_DEVICE_FEATURE, &u.f))
-		return -errno;
-	if (len)
-		memcpy(data, u.f.data, len);
-	return 0;
-}
-
 static ssize_t rd(int fd, void *buf, size_t len)
 {
 	ssize_t n;
@@ -271,13 +261,13 @@ static ssize_t rd(int fd, void *buf, size_t len)
 }
 
 FIXTURE(conf) {
-	struct mvf_vfio v;
-	struct mvf_dev d;
+	struct vt_iommu v;
+	struct vt_dev d;
 	struct fsm f;
 	int fd[4];		/* data_fds kept open while a state is held */
 	int nfd;
 	uint8_t *buf;
-	struct mvf_buf stream;
+	struct vt_buf stream;
 };
 
 static void cf_setup(struct __test_metadata *_metadata,
@@ -288,20 +278,28 @@ static void cf_setup(struct __test_metadata *_metadata,
 
 	self->nfd = 0;
 	self->d.fd = self->d.group = -1;
-	ASSERT_EQ(0, mvf_vfio_init(&self->v));
-	ASSERT_EQ(0, mvf_dev_open(&self->v, &self->d, conf_bdf));
-	ASSERT_EQ(0, mvf_mig_get_flags(&self->d, &flags));
+	ASSERT_EQ(0, vt_iommu_init(&self->v, conf_backend));
+	ASSERT_EQ(0, vt_dev_open(&self->v, &self->d, conf_spec));
+	ASSERT_EQ(0, vt_mig_get_flags(&self->d, &flags));
 	ASSERT_TRUE(!!(flags & VFIO_MIGRATION_STOP_COPY))
-		TH_LOG("%s: flags 0x%llx without STOP_COPY", conf_bdf,
+		TH_LOG("%s: flags 0x%llx without STOP_COPY", conf_name,
 		       (unsigned long long)flags);
 	/* only flag combinations the uAPI defines */
 	ASSERT_EQ(0ull, flags & ~(uint64_t)(VFIO_MIGRATION_STOP_COPY |
 					    VFIO_MIGRATION_P2P |
 					    VFIO_MIGRATION_PRE_COPY));
 	fsm_init(&self->f, flags);
-	ASSERT_EQ(0, mvf_mig_get_state(&self->d, &st));
+	ASSERT_EQ(0, vt_mig_get_state(&self->d, &st));
+	if (st != RUNNING) {
+		/* left so by someone else: RESET returns it to RUNNING */
+		TH_LOG("%s: opened in %s, resetting", conf_name,
+		       vt_mig_state_name(st));
+		ASSERT_EQ(0, vt_dev_reset(&self->d));
+		ASSERT_EQ(0, vt_mig_get_state(&self->d, &st));
+	}
 	ASSERT_EQ((uint32_t)RUNNING, st)
-		TH_LOG("%s: opened in %s", conf_bdf, mvf_mig_state_name(st));
+		TH_LOG("%s: in %s after VFIO_DEVICE_RESET", conf_name,
+		       vt_mig_state_name(st));
 	self->buf = malloc(RD_CHUNK);
 	ASSERT_NE(NULL, self->buf);
 }
@@ -316,9 +314,9 @@ static void cf_teardown(FIXTURE_DATA(conf) *self)
 	if (self->d.fd >= 0)
 		ioctl(self->d.fd, VFIO_DEVICE_RESET);
 	free(self->buf);
-	mvf_buf_free(&self->stream);
-	mvf_dev_close(&self->d);
-	mvf_vfio_fini(&self->v);
+	vt_buf_free(&self->stream);
+	vt_dev_close(&self->d);
+	vt_iommu_fini(&self->v);
 }
 
 FIXTURE_SETUP(conf)
@@ -343,10 +341,10 @@ static void expect_state(struct __test_metadata *_metadata,
 {
 	uint32_t st = 0xffffffffu;
 
-	ASSERT_EQ(0, mvf_mig_get_state(&self->d, &st));
+	ASSERT_EQ(0, vt_mig_get_state(&self->d, &st));
 	ASSERT_EQ(want, st)
-		TH_LOG("%s: state %s, want %s", conf_bdf,
-		       mvf_mig_state_name(st), mvf_mig_state_name(want));
+		TH_LOG("%s: state %s, want %s", conf_name,
+		       vt_mig_state_name(st), vt_mig_state_name(want));
 }
 
 /*
@@ -359,15 +357,15 @@ static int step(struct __test_metadata *_metadata, FIXTURE_DATA(conf) *self,
 	bool want_fd = (saving(to) && !saving(from)) || to == RESUMING;
 	int fd = -2, ret;
 
-	ret = mvf_mig_set_state(&self->d, to, &fd);
+	ret = vt_mig_set_state(&self->d, to, &fd);
 	EXPECT_EQ(0, ret)
-		TH_LOG("arc %s -> %s: %s", mvf_mig_state_name(from),
-		       mvf_mig_state_name(to), strerror(-ret));
+		TH_LOG("arc %s -> %s: %s", vt_mig_state_name(from),
+		       vt_mig_state_name(to), strerror(-ret));
 	if (ret)
 		return -1;
 	EXPECT_EQ(want_fd, fd >= 0)
-		TH_LOG("arc %s -> %s: data_fd %d", mvf_mig_state_name(from),
-		       mvf_mig_state_name(to), fd);
+		TH_LOG("arc %s -> %s: data_fd %d", vt_mig_state_name(from),
+		       vt_mig_state_name(to), fd);
 	if (fd >= 0 && !want_fd) {
 		close(fd);
 		fd = -1;
@@ -387,8 +385,8 @@ static void walk(struct __test_metadata *_metadata, FIXTURE_DATA(conf) *self,
 		return;
 	n = fsm_path(&self->f, cur, to, path);
 	ASSERT_LT(1, n)
-		TH_LOG("no path %s -> %s", mvf_mig_state_name(cur),
-		       mvf_mig_state_name(to));
+		TH_LOG("no path %s -> %s", vt_mig_state_name(cur),
+		       vt_mig_state_name(to));
 	for (i = 1; i < n; i++) {
 		int fd = step(_metadata, self, path[i - 1], path[i]);
 
@@ -408,7 +406,7 @@ static void save_own(struct __test_metadata *_metadata,
 	fd = step(_metadata, self, STOP, STOP_COPY);
 	ASSERT_LE(0, fd);
 	self->stream.len = 0;
-	EXPECT_EQ(0, mvf_mig_read_all(&self->d, fd, &self->stream));
+	EXPECT_EQ(0, vt_mig_read_all(&self->d, fd, &self->stream));
 	close(fd);
 	ASSERT_FALSE(_metadata->exit_code);
 	step(_metadata, self, STOP_COPY, STOP);
@@ -434,25 +432,25 @@ static bool reach(struct __test_metadata *_metadata, FIXTURE_DATA(conf) *self,
 		walk(_metadata, self, RUNNING, RESUMING);
 		if (_metadata->exit_code)
 			return false;
-		ret = mvf_mig_set_state_quiet(&self->d, STOP, &fd);
+		ret = vt_mig_set_state_quiet(&self->d, STOP, &fd);
 		if (fd >= 0)
 			close(fd);
 		EXPECT_NE(0, ret)
 			TH_LOG("RESUMING -> STOP with no data succeeded");
 		if (!ret)
 			return false;
-		ASSERT_EQ(0, mvf_mig_get_state(&self->d, &st));
+		ASSERT_EQ(0, vt_mig_get_state(&self->d, &st));
 		if (st != ERROR) {
 			/* allowed by the uAPI: no generic way to ERROR */
 			SKIP(return false,
 			     "%s: empty resume failed (%s) but left the device in %s, not ERROR",
-			     conf_bdf, strerror(-ret), mvf_mig_state_name(st));
+			     conf_name, strerror(-ret), vt_mig_state_name(st));
 		}
 		return true;
 	}
 	if (!self->f.sup[cur])
 		SKIP(return false, "%s: %s not supported (flags 0x%llx)",
-		     conf_bdf, mvf_mig_state_name(cur),
+		     conf_name, vt_mig_state_name(cur),
 		     (unsigned long long)self->f.flags);
 	if (cur == RESUMING) {
 		save_own(_metadata, self);
@@ -461,7 +459,7 @@ static bool reach(struct __test_metadata *_metadata, FIXTURE_DATA(conf) *self,
 			return false;
 		}
 		keep_fd(_metadata, self, fd);
-		ret = mvf_mig_write_all(&self->d, fd, self->stream.data,
+		ret = vt_mig_write_all(&self->d, fd, self->stream.data,
 					self->stream.len, 1u << 20, &done);
 		EXPECT_EQ(0, ret)
 			TH_LOG("write own stream: %s at %zu of %zu",
@@ -525,23 +523,23 @@ TEST_F_TIMEOUT(pair, transition, 300)
 	fsm_expect(&c->f, cur, req, &e);
 	path_str(e.path, e.n, path, sizeof(path));
 	TH_LOG("%s -> %s: expect %s, end %s, data_fd %s; path %s",
-	       mvf_mig_state_name(cur), mvf_mig_state_name(req),
+	       vt_mig_state_name(cur), vt_mig_state_name(req),
 	       e.err ? strerror(-e.err) : "success",
-	       mvf_mig_state_name(e.end), e.data_fd ? "yes" : "no",
+	       vt_mig_state_name(e.end), e.data_fd ? "yes" : "no",
 	       e.n ? path : "-");
 
-	ret = mvf_mig_set_state_quiet(&c->d, req, &fd);
+	ret = vt_mig_set_state_quiet(&c->d, req, &fd);
 	if (fd >= 0)
 		keep_fd(_metadata, c, fd);
 	EXPECT_EQ(e.err, ret)
-		TH_LOG("SET %s in %s: got %s", mvf_mig_state_name(req),
-		       mvf_mig_state_name(cur), ret ? strerror(-ret) : "success");
+		TH_LOG("SET %s in %s: got %s", vt_mig_state_name(req),
+		       vt_mig_state_name(cur), ret ? strerror(-ret) : "success");
 	if (!ret)
 		EXPECT_EQ(e.data_fd, fd >= 0) TH_LOG("data_fd %d", fd);
-	ASSERT_EQ(0, mvf_mig_get_state(&c->d, &st));
+	ASSERT_EQ(0, vt_mig_get_state(&c->d, &st));
 	EXPECT_EQ(e.end, st)
-		TH_LOG("state %s, want %s", mvf_mig_state_name(st),
-		       mvf_mig_state_name(e.end));
+		TH_LOG("state %s, want %s", vt_mig_state_name(st),
+		       vt_mig_state_name(e.end));
 	if (fd >= 0) {
 		/* saving fds are read-only, resuming fds write-only */
 		fl = fcntl(fd, F_GETFL);
@@ -550,8 +548,8 @@ TEST_F_TIMEOUT(pair, transition, 300)
 		EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	}
 	/* VFIO_DEVICE_RESET returns every state, ERROR included, to RUNNING */
-	ASSERT_EQ(0, mvf_dev_reset(&c->d));
-	ASSERT_EQ(0, mvf_mig_get_state(&c->d, &st));
+	ASSERT_EQ(0, vt_dev_reset(&c->d));
+	ASSERT_EQ(0, vt_mig_get_state(&c->d, &st));
 	EXPECT_EQ((uint32_t)RUNNING, st);
 }
 
@@ -564,7 +562,7 @@ TEST_F_TIMEOUT(conf, invalid_state_numbers, 120)
 	int fd;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(-EINVAL, mvf_mig_set_state_quiet(&self->d, bad[i], &fd))
+		EXPECT_EQ(-EINVAL, vt_mig_set_state_quiet(&self->d, bad[i], &fd))
 			TH_LOG("state %u", bad[i]);
 		expect_state(_metadata, self, RUNNING);
 	}
@@ -582,15 +580,15 @@ TEST_F_TIMEOUT(conf, data_size_every_state, 600)
 		if (!self->f.sup[s])
 			continue;
 		ASSERT_TRUE(reach(_metadata, self, s));
-		EXPECT_EQ(0, mvf_mig_data_size(&self->d, &bytes))
-			TH_LOG("in %s", mvf_mig_state_name(s));
+		EXPECT_EQ(0, vt_mig_data_size(&self->d, &bytes))
+			TH_LOG("in %s", vt_mig_state_name(s));
 		EXPECT_LT(0ull, (unsigned long long)bytes)
-			TH_LOG("MIG_DATA_SIZE 0 in %s", mvf_mig_state_name(s));
-		TH_LOG("%s: MIG_DATA_SIZE %llu", mvf_mig_state_name(s),
+			TH_LOG("MIG_DATA_SIZE 0 in %s", vt_mig_state_name(s));
+		TH_LOG("%s: MIG_DATA_SIZE %llu", vt_mig_state_name(s),
 		       (unsigned long long)bytes);
 		while (self->nfd)
 			close(self->fd[--self->nfd]);
-		ASSERT_EQ(0, mvf_dev_reset(&self->d));
+		ASSERT_EQ(0, vt_dev_reset(&self->d));
 		expect_state(_metadata, self, RUNNING);
 	}
 }
@@ -601,7 +599,7 @@ TEST_F_TIMEOUT(conf, data_size_every_state, 600)
 	do {								\
 		if (!((self)->f.flags & VFIO_MIGRATION_PRE_COPY))	\
 			SKIP(return, "%s: PRE_COPY not advertised",	\
-			     conf_bdf);					\
+			     conf_name);					\
 	} while (0)
 
 /*
@@ -617,7 +615,7 @@ static uint64_t drain_precopy(struct __test_metadata *_metadata,
 	uint64_t total = 0, prev_init = UINT64_MAX, limit = 0;
 	ssize_t n;
 
-	EXPECT_EQ(0, mvf_mig_data_size(&self->d, &limit));
+	EXPECT_EQ(0, vt_mig_data_size(&self->d, &limit));
 	limit = 4 * limit + (64u << 20);
 	for (;;) {
 		ASSERT_EQ(0, precopy_info(fd, 0, &info));
@@ -630,7 +628,8 @@ static uint64_t drain_precopy(struct __test_metadata *_metadata,
 			       (unsigned long long)info.initial_bytes);
 		prev_init = info.initial_bytes;
 		n = rd(fd, self->buf, RD_CHUNK);
-		ASSERT_NE(0, n) TH_LOG("permanent end of stream in PRE_COPY");
+		ASSERT_NE(0, n)
+			TH_LOG("read() returned 0 (end of stream) in PRE_COPY, not -ENOMSG");
 		if (n > 0) {
 			total += (uint64_t)n;
 			ASSERT_GT(limit, total)
@@ -705,16 +704,23 @@ TEST_F_TIMEOUT(conf, precopy_stream_rules, 900)
 	/* still at the temporary end */
 	ASSERT_EQ(-ENOMSG, rd(fd, self->buf, RD_CHUNK));
 
-	/* poll at the temporary end: a timeout is fine; readable means data */
+	/*
+	 * poll at the temporary end: a timeout is fine ("can wait for more
+	 * data (which may never come) by using poll"); readable means data,
+	 * or a spurious wakeup, after which read() is still at the
+	 * temporary end (-ENOMSG).  Never the permanent end (0).
+	 */
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	r = poll(&pfd, 1, 200);
 	ASSERT_LE(0, r);
 	EXPECT_EQ(0, pfd.revents & (POLLERR | POLLNVAL));
 	if (r == 1 && (pfd.revents & POLLIN)) {
 		n = rd(fd, self->buf, RD_CHUNK);
-		EXPECT_LT(0, n)
+		EXPECT_TRUE(n > 0 || n == -ENOMSG)
 			TH_LOG("poll() readable at the temporary end but read() %s",
-			       n < 0 ? strerror((int)-n) : "0");
+			       n < 0 ? strerror((int)-n) : "0 (end of stream)");
+		if (n == -ENOMSG)
+			TH_LOG("a spurious wakeup at the temporary end");
 	}
 
 	if (p2p) {
@@ -795,30 +801,30 @@ TEST_F_TIMEOUT(conf, precopy_info_argsz, 300)
 TEST_F_TIMEOUT(conf, precopy_info_v2_feature, 120)
 {
 	uint32_t f = VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2;
-	int fd = self->d.fd;
+	struct vt_dev *d = &self->d;
 
 	if (!(self->f.flags & VFIO_MIGRATION_PRE_COPY)) {
 		/* the opt-in needs VFIO_MIGRATION_PRE_COPY */
-		EXPECT_EQ(-EINVAL, feature_raw(fd, VFIO_DEVICE_FEATURE_SET | f,
+		EXPECT_EQ(-EINVAL, vt_feature(d, VFIO_DEVICE_FEATURE_SET | f,
 					       NULL, 0));
 		return;
 	}
-	EXPECT_EQ(0, feature_raw(fd, VFIO_DEVICE_FEATURE_PROBE |
+	EXPECT_EQ(0, vt_feature(d, VFIO_DEVICE_FEATURE_PROBE |
 				 VFIO_DEVICE_FEATURE_SET | f, NULL, 0));
 	/* SET only: GET is refused, also when probed */
-	EXPECT_EQ(-EINVAL, feature_raw(fd, VFIO_DEVICE_FEATURE_PROBE |
+	EXPECT_EQ(-EINVAL, vt_feature(d, VFIO_DEVICE_FEATURE_PROBE |
 				       VFIO_DEVICE_FEATURE_GET | f, NULL, 0));
-	EXPECT_EQ(-EINVAL, feature_raw(fd, VFIO_DEVICE_FEATURE_PROBE |
+	EXPECT_EQ(-EINVAL, vt_feature(d, VFIO_DEVICE_FEATURE_PROBE |
 				       VFIO_DEVICE_FEATURE_GET |
 				       VFIO_DEVICE_FEATURE_SET | f, NULL, 0));
-	EXPECT_EQ(-EINVAL, feature_raw(fd, VFIO_DEVICE_FEATURE_GET | f,
+	EXPECT_EQ(-EINVAL, vt_feature(d, VFIO_DEVICE_FEATURE_GET | f,
 				       NULL, 0));
 	/* GET and SET together without PROBE: refused by the core */
-	EXPECT_EQ(-EINVAL, feature_raw(fd, VFIO_DEVICE_FEATURE_GET |
+	EXPECT_EQ(-EINVAL, vt_feature(d, VFIO_DEVICE_FEATURE_GET |
 				       VFIO_DEVICE_FEATURE_SET | f, NULL, 0));
 	/* SET takes no payload and is idempotent */
-	EXPECT_EQ(0, feature_raw(fd, VFIO_DEVICE_FEATURE_SET | f, NULL, 0));
-	EXPECT_EQ(0, feature_raw(fd, VFIO_DEVICE_FEATURE_SET | f, NULL, 0));
+	EXPECT_EQ(0, vt_feature(d, VFIO_DEVICE_FEATURE_SET | f, NULL, 0));
+	EXPECT_EQ(0, vt_feature(d, VFIO_DEVICE_FEATURE_SET | f, NULL, 0));
 	/* opting in does not change the migration state */
 	expect_state(_metadata, self, RUNNING);
 }
@@ -834,7 +840,7 @@ TEST_F_TIMEOUT(conf, precopy_info_v2_flags_output, 600)
 	int fd;
 
 	NEED_PRE_COPY(self);
-	ASSERT_EQ(0, feature_raw(self->d.fd, VFIO_DEVICE_FEATURE_SET |
+	ASSERT_EQ(0, vt_feature(&self->d, VFIO_DEVICE_FEATURE_SET |
 				 VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2,
 				 NULL, 0));
 	fd = step(_metadata, self, RUNNING, PRE_COPY);
@@ -878,24 +884,58 @@ TEST_F_TIMEOUT(conf, precopy_info_v1_no_reinit, 600)
 	EXPECT_EQ(0u, info.flags);
 }
 
+/* ---- device info ---- */
+
+/*
+ * "To recover from ERROR VFIO_DEVICE_RESET must be used": a migratable
+ * device supports reset, and VFIO_DEVICE_FLAGS_RESET is how it says so.
+ */
+TEST_F_TIMEOUT(conf, reset_advertised, 60)
+{
+	EXPECT_TRUE(!!(self->d.info.flags & VFIO_DEVICE_FLAGS_RESET))
+		TH_LOG("%s: flags 0x%x without VFIO_DEVICE_FLAGS_RESET",
+		       conf_name, self->d.info.flags);
+	/* and the reset itself works, from RUNNING to RUNNING */
+	EXPECT_EQ(0, vt_dev_reset(&self->d));
+	expect_state(_metadata, self, RUNNING);
+}
+
+static bool is_spec(const char *s)
+{
+	return vt_is_bdf(s) || vt_is_uuid(s) || s[0] == '/';
+}
+
 int main(int argc, char **argv)
 {
-	const char *bdf = NULL;
+	char sysfs[VT_PATH_LEN];
+	const char *spec = NULL, *e;
 
-	if (argc > 1 && mvf_is_bdf(argv[argc - 1])) {
-		bdf = argv[argc - 1];
-		argc--;
+	if (argc > 1 && is_spec(argv[argc - 1])) {
+		spec = argv[--argc];
+		argv[argc] = NULL;
 	} else {
-		bdf = getenv("VFIO_SELFTESTS_BDF");
-		if (!bdf || !*bdf)
-			bdf = getenv("MVF_VF0_BDF");
+		const char *env[] = { "VFIO_SELFTESTS_DEV", "VFIO_SELFTESTS_BDF",
+				      "MVF_VF0_BDF" };
+		size_t i;
+
+		for (i = 0; i < sizeof(env) / sizeof(env[0]) && !spec; i++) {
+			e = getenv(env[i]);
+			if (e && *e)
+				spec = e;
+		}
 	}
-	if (!bdf || !mvf_is_bdf(bdf)) {
-		fprintf(stderr, "usage: %s [harness options] BDF (or VFIO_SELFTESTS_BDF=BDF)\n",
-			argv[0]);
+	if (!spec || !is_spec(spec)) {
+		fprintf(stderr, "usage: %s [harness options] BDF|UUID|SYSFS-PATH\n"
+			"(or VFIO_SELFTESTS_DEV=BDF|UUID|SYSFS-PATH)\n", argv[0]);
 		return KSFT_SKIP;
 	}
-	snprintf(conf_bdf, sizeof(conf_bdf), "%s", bdf);
-	fprintf(stderr, "# vfio_mig_conformance: device %s\n", conf_bdf);
+	e = getenv("VFIO_SELFTESTS_CDEV");
+	if (e && !strcmp(e, "1"))
+		conf_backend = VT_CDEV;
+	snprintf(conf_spec, sizeof(conf_spec), "%s", spec);
+	if (vt_dev_resolve(conf_spec, sysfs, conf_name))
+		return KSFT_FAIL;
+	fprintf(stderr, "# vfio_mig_conformance: device %s (%s), through its %s\n",
+		conf_name, sysfs, conf_backend == VT_CDEV ? "cdev" : "group");
 	return test_harness_run(argc, argv);
 }

@@ -146,7 +146,7 @@ int64_t mvf_dev_verify_bytes(struct mvf_ctx *c, const uint8_t *expect,
 				;
 			fprintf(stderr,
 				"%s: devmem 0x%llx: read 0x%02x, expected 0x%02x\n",
-				c->dev->bdf,
+				c->dev->vt.name,
 				(unsigned long long)(off + done + i), got[i],
 				expect[done + i]);
 			return (int64_t)(off + done + i);

@@ -27,17 +27,17 @@ int main(int argc, char **argv)						\
 /* GET the migration state and assert it. */
 #define ASSERT_MIG_STATE(dev, want) do {				\
 	uint32_t __st = 0xffffffffu;					\
-	ASSERT_EQ(0, mvf_mig_get_state(dev, &__st));			\
+	ASSERT_EQ(0, vt_mig_get_state(&(dev)->vt, &__st));			\
 	ASSERT_EQ((uint32_t)(want), __st)				\
-		TH_LOG("%s: state %s, want %s", (dev)->bdf,		\
-		       mvf_mig_state_name(__st),			\
-		       mvf_mig_state_name(want));			\
+		TH_LOG("%s: state %s, want %s", (dev)->vt.name,		\
+		       vt_mig_state_name(__st),			\
+		       vt_mig_state_name(want));			\
 } while (0)
 
 /* SET a state that creates no data_fd and assert success and GET. */
 #define ASSERT_SET_STATE(dev, want) do {				\
 	int __fd = -2;							\
-	ASSERT_EQ(0, mvf_mig_set_state(dev, want, &__fd));		\
+	ASSERT_EQ(0, vt_mig_set_state(&(dev)->vt, want, &__fd));		\
 	ASSERT_EQ(-1, __fd);						\
 	ASSERT_MIG_STATE(dev, want);					\
 } while (0)
@@ -45,7 +45,7 @@ int main(int argc, char **argv)						\
 /* SET a state that creates a data_fd; assert it and return the fd. */
 #define ASSERT_SET_STATE_FD(dev, want, fdp) do {			\
 	*(fdp) = -2;							\
-	ASSERT_EQ(0, mvf_mig_set_state(dev, want, fdp));		\
+	ASSERT_EQ(0, vt_mig_set_state(&(dev)->vt, want, fdp));		\
 	ASSERT_LE(0, *(fdp));						\
 	ASSERT_MIG_STATE(dev, want);					\
 } while (0)

@@ -18,11 +18,11 @@
  * @devmem: device memory bytes of each VF
  */
 struct mvf_pair {
-	struct mvf_vfio vfio;
+	struct vt_iommu vfio;
 	struct mvf_dev dev[2];
 	int nr_open;
 	struct mvf_ring ring[2];
-	struct mvf_dma bounce[2];
+	struct vt_dma bounce[2];
 	struct mvf_ctx ctx[2];
 	uint64_t devmem;
 };

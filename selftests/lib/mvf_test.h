@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mvf selftest library: drive an mvf VF from userspace through VFIO.
- *
- *  - struct mvf_vfio: one type1v2 container shared by every opened device,
- *    so an IOVA means the same buffer for VF0 and VF1;
- *  - struct mvf_dev: one VFIO PCI device (group + device fd + BAR0);
- *  - struct mvf_dma: an anonymous buffer mapped at an IOVA of the container;
+ * mvf selftest library (libmvftest.a): drive an mvf VF from userspace.
+ * Everything that is not mvf's (container, device open, DMA, the migration
+ * uAPI, byte buffers) is in the generic library, vfio_test.h; this one adds
+ *  - struct mvf_dev: a generic VFIO device plus BAR0, opened with bus
+ *    mastering on (the VF DMAs);
  *  - struct mvf_ring: the VF descriptor/completion rings (mvf_desc.h);
- *  - mvf_mig_*: the VFIO migration v2 uAPI;
  *  - mvf_stream_*: parsing of the driver's record framing (mvf_stream.h)
  *    and of the device image inside it (mvf_image.h);
  *  - mvf_model: the expected content of a VF's device memory.
@@ -24,9 +22,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <linux/vfio.h>
-
 #include "mvf.h"
+#include "vfio_test.h"
 
 #define MVF_BDF_LEN		16	/* "0000:00:05.0" + NUL, rounded */
 #define MVF_MAX_VFS		8
@@ -35,67 +32,28 @@
 /* Default completion timeout: generous, the test VM runs under TCG. */
 #define MVF_RING_TIMEOUT_MS	20000
 
-/* ---- container, devices, DMA (vfio.c) ---- */
+/* ---- mvf VFs opened through the generic library (vfio.c) ---- */
 
 /**
- * struct mvf_vfio - a VFIO type1v2 container shared by all devices
- * @container: /dev/vfio/vfio fd
- * @iommu_set: VFIO_SET_IOMMU done (after the first group joined)
- * @next_iova: bump allocator for mvf_dma_alloc()
- */
-struct mvf_vfio {
-	int container;
-	bool iommu_set;
-	uint64_t next_iova;
-};
-
-/**
- * struct mvf_dev - one opened VFIO PCI device
- * @vfio: the container it is attached to
- * @bdf: PCI address, e.g. "0000:00:05.0"
- * @group_id: IOMMU group number
- * @group: /dev/vfio/<group_id> fd
- * @fd: device fd
+ * struct mvf_dev - one opened mvf VF
+ * @vt: the VFIO device (libvfiotest: fd, group, name = BDF)
  * @bar0: BAR0 mapping, or NULL when BAR0 is accessed with pread/pwrite
  * @bar0_offset: region offset of BAR0 in the device fd
- * @bar0_size: BAR0 bytes
+ * @bar0_size: BAR0 bytes (at least MVF_BAR_SIZE)
  */
 struct mvf_dev {
-	struct mvf_vfio *vfio;
-	char bdf[MVF_BDF_LEN];
-	int group_id;
-	int group;
-	int fd;
+	struct vt_dev vt;
 	volatile uint32_t *bar0;
 	uint64_t bar0_offset;
 	uint64_t bar0_size;
 };
 
-/**
- * struct mvf_dma - host memory the device can reach
- * @va: user address
- * @iova: IOVA in the shared container
- * @size: bytes (multiple of the page size)
- */
-struct mvf_dma {
-	void *va;
-	uint64_t iova;
-	size_t size;
-};
-
-int mvf_vfio_init(struct mvf_vfio *v);
-void mvf_vfio_fini(struct mvf_vfio *v);
-int mvf_dev_open(struct mvf_vfio *v, struct mvf_dev *d, const char *bdf);
+int mvf_dev_open(struct vt_iommu *v, struct mvf_dev *d, const char *bdf);
 void mvf_dev_close(struct mvf_dev *d);
-int mvf_dev_reset(struct mvf_dev *d);
 uint32_t mvf_rd32(struct mvf_dev *d, uint32_t off);
 void mvf_wr32(struct mvf_dev *d, uint32_t off, uint32_t val);
 uint64_t mvf_rd64(struct mvf_dev *d, uint32_t off_lo);
 void mvf_wr64(struct mvf_dev *d, uint32_t off_lo, uint64_t val);
-int mvf_dev_msix_enable(struct mvf_dev *d, unsigned int nvec, int *efds);
-int64_t mvf_eventfd_wait(int efd, int timeout_ms);
-int mvf_dma_alloc(struct mvf_vfio *v, size_t size, struct mvf_dma *dma);
-int mvf_dma_free(struct mvf_vfio *v, struct mvf_dma *dma);
 
 /* Every readable VF BAR0 register, for register-for-register compares. */
 struct mvf_reg_name {
@@ -134,16 +92,16 @@ uint32_t mvf_regs_get(const struct mvf_regs *r, uint32_t off);
  * @timeout_ms: completion timeout
  */
 struct mvf_ring {
-	struct mvf_dma sq;
-	struct mvf_dma cq;
+	struct vt_dma sq;
+	struct vt_dma cq;
 	uint32_t size;
 	uint32_t tail;
 	uint32_t done;
 	int timeout_ms;
 };
 
-int mvf_ring_alloc(struct mvf_vfio *v, struct mvf_ring *r, uint32_t size);
-void mvf_ring_free(struct mvf_vfio *v, struct mvf_ring *r);
+int mvf_ring_alloc(struct vt_iommu *v, struct mvf_ring *r, uint32_t size);
+void mvf_ring_free(struct vt_iommu *v, struct mvf_ring *r);
 void mvf_ring_reset(struct mvf_ring *r);
 void mvf_ring_program(struct mvf_dev *d, struct mvf_ring *r);
 uint32_t mvf_ring_post(struct mvf_ring *r, const struct mvf_desc *desc);
@@ -166,37 +124,6 @@ void mvf_pattern_fill(void *buf, size_t len, uint64_t pattern);
 void mvf_prng_fill(void *buf, size_t len, uint64_t seed);
 uint32_t mvf_crc32c(uint32_t seed, const void *buf, size_t len);
 double mvf_now(void);
-
-/**
- * struct mvf_buf - a growable byte buffer (migration streams)
- * @data: bytes
- * @len: bytes used
- * @cap: bytes allocated
- */
-struct mvf_buf {
-	uint8_t *data;
-	size_t len;
-	size_t cap;
-};
-
-int mvf_buf_reserve(struct mvf_buf *b, size_t cap);
-int mvf_buf_append(struct mvf_buf *b, const void *p, size_t len);
-int mvf_buf_insert(struct mvf_buf *b, size_t at, const void *p, size_t len);
-void mvf_buf_free(struct mvf_buf *b);
-
-/* ---- migration uAPI (mig.c) ---- */
-
-const char *mvf_mig_state_name(uint32_t state);
-int mvf_mig_get_flags(struct mvf_dev *d, uint64_t *flags);
-int mvf_mig_get_state(struct mvf_dev *d, uint32_t *state);
-int mvf_mig_set_state(struct mvf_dev *d, uint32_t state, int *data_fd);
-int mvf_mig_set_state_quiet(struct mvf_dev *d, uint32_t state, int *data_fd);
-int mvf_mig_data_size(struct mvf_dev *d, uint64_t *bytes);
-int mvf_mig_read_all(struct mvf_dev *d, int fd, struct mvf_buf *out);
-int mvf_mig_write_all(struct mvf_dev *d, int fd, const void *buf, size_t len,
-		      size_t chunk, size_t *done);
-int mvf_mig_save(struct mvf_dev *d, struct mvf_buf *stream);
-int mvf_mig_load(struct mvf_dev *d, const void *stream, size_t len);
 
 /* ---- stream framing and device image (stream.c) ---- */
 
@@ -237,12 +164,12 @@ struct mvf_sec {
 struct mvf_stream {
 	struct mvf_rec *recs;
 	size_t nr_recs;
-	struct mvf_buf img;
+	struct vt_buf img;
 	struct mvf_sec *secs;
 	size_t nr_secs;
 };
 
-int mvf_stream_parse(const struct mvf_buf *s, struct mvf_stream *ps);
+int mvf_stream_parse(const struct vt_buf *s, struct mvf_stream *ps);
 void mvf_stream_free(struct mvf_stream *ps);
 ssize_t mvf_stream_img_to_off(const struct mvf_stream *ps, size_t img_off);
 const struct mvf_sec *mvf_stream_find_sec(const struct mvf_stream *ps,
@@ -271,7 +198,7 @@ struct mvf_model {
 struct mvf_ctx {
 	struct mvf_dev *dev;
 	struct mvf_ring *ring;
-	struct mvf_dma *bounce;
+	struct vt_dma *bounce;
 };
 
 int mvf_model_init(struct mvf_model *m, uint64_t size);
@@ -288,10 +215,8 @@ int64_t mvf_dev_verify_bytes(struct mvf_ctx *c, const uint8_t *expect,
 
 /* ---- sysfs and device selection (sysfs.c) ---- */
 
-int mvf_sysfs_iommu_group(const char *bdf);
 int mvf_sysfs_driver(const char *bdf, char *name, size_t len);
 int mvf_sysfs_find(uint16_t device, char bdfs[][MVF_BDF_LEN], int max);
-bool mvf_is_bdf(const char *s);
 int mvf_select_vfs(int *argc, char **argv, char vf0[MVF_BDF_LEN],
 		   char vf1[MVF_BDF_LEN]);
 

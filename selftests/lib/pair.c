@@ -18,15 +18,15 @@ int mvf_pair_vf_setup(struct mvf_pair *p, int i)
 	id = mvf_rd32(d, MVF_REG_ID);
 	if (id != MVF_ID_VF) {
 		fprintf(stderr, "%s: ID register 0x%08x, want 0x%08x\n",
-			d->bdf, id, MVF_ID_VF);
+			d->vt.name, id, MVF_ID_VF);
 		return -ENODEV;
 	}
-	ret = mvf_mig_get_state(d, &state);
+	ret = vt_mig_get_state(&d->vt, &state);
 	if (ret)
 		return ret;
 	if (state != VFIO_DEVICE_STATE_RUNNING) {
 		fprintf(stderr, "%s: opened in state %s, want RUNNING\n",
-			d->bdf, mvf_mig_state_name(state));
+			d->vt.name, vt_mig_state_name(state));
 		return -EPROTO;
 	}
 	mvf_ring_reset(&p->ring[i]);
@@ -42,9 +42,9 @@ static int pair_open_n(struct mvf_pair *p, const char *const *bdf, int n,
 	int i, ret;
 
 	memset(p, 0, sizeof(*p));
-	p->dev[0].fd = p->dev[1].fd = -1;
-	p->dev[0].group = p->dev[1].group = -1;
-	ret = mvf_vfio_init(&p->vfio);
+	p->dev[0].vt.fd = p->dev[1].vt.fd = -1;
+	p->dev[0].vt.group = p->dev[1].vt.group = -1;
+	ret = vt_iommu_init(&p->vfio, VT_GROUP);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
@@ -57,7 +57,7 @@ static int pair_open_n(struct mvf_pair *p, const char *const *bdf, int n,
 		ret = mvf_ring_alloc(&p->vfio, &p->ring[i], MVF_PAIR_RING_SIZE);
 		if (ret)
 			goto err;
-		ret = mvf_dma_alloc(&p->vfio, bounce_size, &p->bounce[i]);
+		ret = vt_dma_alloc(&p->vfio, bounce_size, &p->bounce[i]);
 		if (ret)
 			goto err;
 		p->ctx[i].dev = &p->dev[i];
@@ -107,13 +107,13 @@ void mvf_pair_close(struct mvf_pair *p)
 
 	for (i = 0; i < 2; i++) {
 		if (p->bounce[i].va)
-			mvf_dma_free(&p->vfio, &p->bounce[i]);
+			vt_dma_free(&p->vfio, &p->bounce[i]);
 		if (p->ring[i].sq.va || p->ring[i].cq.va)
 			mvf_ring_free(&p->vfio, &p->ring[i]);
 	}
 	for (i = 0; i < 2; i++)
 		mvf_dev_close(&p->dev[i]);
-	mvf_vfio_fini(&p->vfio);
+	vt_iommu_fini(&p->vfio);
 }
 
 /* Per-page pattern used by the workloads: distinct for every page. */

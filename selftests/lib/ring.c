@@ -32,7 +32,7 @@ uint8_t mvf_ring_phase(const struct mvf_ring *r, uint32_t idx)
 	return ((idx / r->size) & 1) ^ 1;
 }
 
-int mvf_ring_alloc(struct mvf_vfio *v, struct mvf_ring *r, uint32_t size)
+int mvf_ring_alloc(struct vt_iommu *v, struct mvf_ring *r, uint32_t size)
 {
 	int ret;
 
@@ -41,22 +41,22 @@ int mvf_ring_alloc(struct mvf_vfio *v, struct mvf_ring *r, uint32_t size)
 		return -EINVAL;
 	r->size = size;
 	r->timeout_ms = MVF_RING_TIMEOUT_MS;
-	ret = mvf_dma_alloc(v, (size_t)size * sizeof(struct mvf_desc), &r->sq);
+	ret = vt_dma_alloc(v, (size_t)size * sizeof(struct mvf_desc), &r->sq);
 	if (ret)
 		return ret;
-	ret = mvf_dma_alloc(v, (size_t)size * sizeof(struct mvf_cpl), &r->cq);
+	ret = vt_dma_alloc(v, (size_t)size * sizeof(struct mvf_cpl), &r->cq);
 	if (ret) {
-		mvf_dma_free(v, &r->sq);
+		vt_dma_free(v, &r->sq);
 		return ret;
 	}
 	mvf_ring_reset(r);
 	return 0;
 }
 
-void mvf_ring_free(struct mvf_vfio *v, struct mvf_ring *r)
+void mvf_ring_free(struct vt_iommu *v, struct mvf_ring *r)
 {
-	mvf_dma_free(v, &r->sq);
-	mvf_dma_free(v, &r->cq);
+	vt_dma_free(v, &r->sq);
+	vt_dma_free(v, &r->cq);
 }
 
 /* Forget all indices (a reset VF starts again at 0) and clear both rings. */
@@ -157,7 +157,7 @@ int mvf_ring_wait(struct mvf_dev *d, struct mvf_ring *r, uint32_t idx,
 	}
 	fprintf(stderr,
 		"%s: descriptor %u: no completion in %d ms (STATUS 0x%x SQ_TAIL %u SQ_HEAD %u DB_LATCHED %u LAST_ERR %u)\n",
-		d->bdf, idx, r->timeout_ms, mvf_rd32(d, MVF_REG_STATUS),
+		d->vt.name, idx, r->timeout_ms, mvf_rd32(d, MVF_REG_STATUS),
 		mvf_rd32(d, MVF_VF_REG_SQ_TAIL), mvf_rd32(d, MVF_VF_REG_SQ_HEAD),
 		mvf_rd32(d, MVF_VF_REG_DB_LATCHED),
 		mvf_rd32(d, MVF_VF_REG_LAST_ERR));
@@ -199,7 +199,7 @@ int mvf_ring_run(struct mvf_dev *d, struct mvf_ring *r,
 				if (!bad)
 					fprintf(stderr,
 						"%s: descriptor %u (op %u cookie 0x%llx): status %u cookie 0x%llx\n",
-						d->bdf, first + (uint32_t)j,
+						d->vt.name, first + (uint32_t)j,
 						descs[i + j].opcode,
 						(unsigned long long)descs[i + j].cookie,
 						c.status,

@@ -15,7 +15,7 @@ void mvf_stream_free(struct mvf_stream *ps)
 {
 	free(ps->recs);
 	free(ps->secs);
-	mvf_buf_free(&ps->img);
+	vt_buf_free(&ps->img);
 	memset(ps, 0, sizeof(*ps));
 }
 
@@ -55,7 +55,7 @@ static int push_sec(struct mvf_stream *ps, const struct mvf_sec *s,
  * Split @s into records and the image into sections.  Returns 0, or
  * -EINVAL (printed) if the framing itself is malformed.
  */
-int mvf_stream_parse(const struct mvf_buf *s, struct mvf_stream *ps)
+int mvf_stream_parse(const struct vt_buf *s, struct mvf_stream *ps)
 {
 	size_t off = 0, rcap = 0, scap = 0;
 	int ret;
@@ -87,7 +87,7 @@ int mvf_stream_parse(const struct mvf_buf *s, struct mvf_stream *ps)
 		if (ret)
 			goto err;
 		if (h.tag == MVF_MIG_TAG_DEVICE_DATA) {
-			ret = mvf_buf_append(&ps->img, s->data + off + sizeof(h),
+			ret = vt_buf_append(&ps->img, s->data + off + sizeof(h),
 					     h.size);
 			if (ret)
 				goto err;

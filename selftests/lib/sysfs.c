@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sysfs helpers and device selection: BDFs from the command line (trailing
+ * mvf's device selection: BDFs from the command line (trailing
  * arguments, as upstream vfio selftests), else from MVF_VF0_BDF and
  * MVF_VF1_BDF, else the functions 1dea:0002 ordered by the vf_index of
  * their vendor capability.
@@ -18,43 +18,13 @@
 
 #define PCI_DEVICES	"/sys/bus/pci/devices"
 
-/* Copy a BDF already checked by mvf_is_bdf() (12 characters). */
+/* Copy a BDF already checked by vt_is_bdf() (12 characters). */
 static void bdf_copy(char dst[MVF_BDF_LEN], const char *src)
 {
 	size_t n = strnlen(src, MVF_BDF_LEN - 1);
 
 	memcpy(dst, src, n);
 	dst[n] = 0;
-}
-
-bool mvf_is_bdf(const char *s)
-{
-	unsigned int dom, bus, dev, fn;
-	int n = 0;
-
-	if (sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n) != 4)
-		return false;
-	return (size_t)n == strlen(s) && dev < 32 && fn < 8;
-}
-
-int mvf_sysfs_iommu_group(const char *bdf)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0) {
-		int ret = -errno;
-
-		fprintf(stderr, "%s: readlink %s: %s\n", bdf, path,
-			strerror(-ret));
-		return ret;
-	}
-	link[n] = 0;
-	base = strrchr(link, '/');
-	return atoi(base ? base + 1 : link);
 }
 
 /* Name of the driver bound to @bdf, "" if none.  Returns 0 or -errno. */
@@ -149,7 +119,7 @@ int mvf_sysfs_find(uint16_t device, char bdfs[][MVF_BDF_LEN], int max)
 		unsigned int ven, dev;
 		int idx;
 
-		if (!mvf_is_bdf(de->d_name))
+		if (!vt_is_bdf(de->d_name))
 			continue;
 		if (read_hex(de->d_name, "vendor", &ven) ||
 		    read_hex(de->d_name, "device", &dev))
@@ -183,8 +153,8 @@ int mvf_select_vfs(int *argc, char **argv, char vf0[MVF_BDF_LEN],
 	char found[MVF_MAX_VFS][MVF_BDF_LEN];
 	const char *e0, *e1;
 
-	if (*argc >= 3 && mvf_is_bdf(argv[*argc - 2]) &&
-	    mvf_is_bdf(argv[*argc - 1])) {
+	if (*argc >= 3 && vt_is_bdf(argv[*argc - 2]) &&
+	    vt_is_bdf(argv[*argc - 1])) {
 		bdf_copy(vf0, argv[*argc - 2]);
 		bdf_copy(vf1, argv[*argc - 1]);
 		*argc -= 2;
@@ -194,7 +164,7 @@ int mvf_select_vfs(int *argc, char **argv, char vf0[MVF_BDF_LEN],
 	e0 = getenv("MVF_VF0_BDF");
 	e1 = getenv("MVF_VF1_BDF");
 	if (e0 && e1) {
-		if (!mvf_is_bdf(e0) || !mvf_is_bdf(e1)) {
+		if (!vt_is_bdf(e0) || !vt_is_bdf(e1)) {
 			fprintf(stderr, "invalid MVF_VF0_BDF/MVF_VF1_BDF: %s %s\n",
 				e0, e1);
 			return -EINVAL;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Patterns, a reference CRC32C, a clock and a growable buffer. */
+/* Patterns, a reference CRC32C and a clock. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,49 +81,4 @@ double mvf_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Make room for @cap bytes; grows at least geometrically. */
-int mvf_buf_reserve(struct mvf_buf *b, size_t cap)
-{
-	uint8_t *p;
-
-	if (cap <= b->cap)
-		return 0;
-	if (b->cap <= SIZE_MAX / 2 && cap < b->cap * 2)
-		cap = b->cap * 2;
-	p = realloc(b->data, cap);
-	if (!p)
-		return -ENOMEM;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
-int mvf_buf_append(struct mvf_buf *b, const void *p, size_t len)
-{
-	return mvf_buf_insert(b, b->len, p, len);
-}
-
-int mvf_buf_insert(struct mvf_buf *b, size_t at, const void *p, size_t len)
-{
-	int ret;
-
-	if (at > b->len)
-		return -EINVAL;
-	if (len > SIZE_MAX - b->len)
-		return -EOVERFLOW;
-	ret = mvf_buf_reserve(b, b->len + len);
-	if (ret)
-		return ret;
-	memmove(b->data + at + len, b->data + at, b->len - at);
-	memcpy(b->data + at, p, len);
-	b->len += len;
-	return 0;
-}
-
-void mvf_buf_free(struct mvf_buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
 }

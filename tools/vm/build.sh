@@ -16,9 +16,15 @@
 #  - l3guest: tools/l3guest/mvf-l3.elf, the bare-metal multiboot workload
 #    the QEMU live-migration tests boot in the nested VMs (rootfs gcc, -m32);
 #  - vfio-mig-host: vfio-mig compiled on the host too, as build/host/vfio-mig
-#    (a compile check against the host's older uAPI headers).
+#    (a compile check against the host's older uAPI headers);
+#  - deb: the mvf-dkms Debian package (debian/, dh-dkms), built with
+#    dpkg-buildpackage in the rootfs from a copy of the sources without
+#    build products, as build/mvf-dkms_<version>_all.deb ("make deb");
+#  - mtty: the kernel's sample migration driver (samples/vfio-mdev/mtty.c
+#    of the rootfs's linux-source) against the rootfs kernel's headers, as
+#    build/mtty/mtty.ko: the peer device of the conformance suite.
 #
-# usage: tools/vm/build.sh [emu|modules|modules-mvf|modules-612|selftests|vfio-mig|vfio-mig-host|l3guest]...
+# usage: tools/vm/build.sh [emu|modules|modules-mvf|modules-612|selftests|vfio-mig|vfio-mig-host|l3guest|mtty|deb]...
 #        (default: emu modules selftests vfio-mig l3guest)
 # env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
 #        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
@@ -33,8 +39,8 @@ jobs=${MVF_JOBS:-2}
 [ $# -gt 0 ] || set -- emu modules selftests vfio-mig l3guest
 for what in "$@"; do
 	case $what in
-	emu | modules | modules-mvf | modules-612 | selftests | vfio-mig | vfio-mig-host | l3guest) ;;
-	*) die "unknown part '$what' (want emu, modules, modules-mvf, modules-612, selftests, vfio-mig, vfio-mig-host or l3guest)" ;;
+	emu | modules | modules-mvf | modules-612 | selftests | vfio-mig | vfio-mig-host | l3guest | mtty | deb) ;;
+	*) die "unknown part '$what' (want emu, modules, modules-mvf, modules-612, selftests, vfio-mig, vfio-mig-host, l3guest, mtty or deb)" ;;
 	esac
 done
 
@@ -114,6 +120,46 @@ for what in "$@"; do
 		"$here/enter.sh" make -C /mvf-src/tools/l3guest BIN=mvf-l3.elf.new
 		[ -f "$repo/tools/l3guest/mvf-l3.elf.new" ] || die "mvf-l3.elf was not built"
 		mv -f "$repo/tools/l3guest/mvf-l3.elf.new" "$repo/tools/l3guest/mvf-l3.elf"
+		;;
+	deb)
+		need_root
+		ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/dkms.conf")
+		[ -n "$ver" ] || die "no PACKAGE_VERSION in dkms.conf"
+		echo "build: mvf-dkms $ver Debian package (in the rootfs)" >&2
+		stage=build/deb/mvf-$ver
+		rm -rf "${repo:?}/build/deb"
+		mkdir -p "$repo/$stage"
+		tar -C "$repo" --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+			--exclude='*.mod.c' --exclude='.*.cmd' -cf - \
+			Makefile Kbuild dkms.conf LICENSE src include debian |
+			tar -C "$repo/$stage" -xf -
+		# -d: the rootfs has gcc and make but not the build-essential
+		# metapackage dpkg-checkbuilddeps also asks for; nothing is
+		# compiled, and dh fails by itself without debhelper/dh-dkms.
+		"$here/enter.sh" sh -c "cd /mvf-src/$stage && dpkg-buildpackage -b -us -uc -d" \
+			>"$repo/build/deb/build.log" 2>&1 || {
+			tail -n 30 "$repo/build/deb/build.log" >&2
+			die "dpkg-buildpackage failed (build/deb/build.log)"
+		}
+		debs=("$repo"/build/deb/mvf-dkms_*_all.deb)
+		[ -f "${debs[0]}" ] || die "dpkg-buildpackage made no mvf-dkms .deb (build/deb/build.log)"
+		rm -f "$repo"/build/mvf-dkms_*_all.deb
+		mv "${debs[0]}" "$repo/build/"
+		echo "build: build/${debs[0]##*/}" >&2
+		;;
+	mtty)
+		need_root
+		ksrc=$(mvf_ksft_dir "$root")
+		ksrc=${ksrc%/tools/testing/selftests}
+		out=build/mtty
+		echo "build: mtty from $ksrc for $kver (in the rootfs) into $out" >&2
+		rm -rf "${repo:?}/$out"
+		mkdir -p "$repo/$out"
+		cp "$root$ksrc/samples/vfio-mdev/mtty.c" "$repo/$out/"
+		echo 'obj-m := mtty.o' >"$repo/$out/Kbuild"
+		"$here/enter.sh" make -C "/usr/src/linux-headers-$kver" \
+			M="/mvf-src/$out" -j"$jobs" modules
+		[ -f "$repo/$out/mtty.ko" ] || die "$out/mtty.ko was not built"
 		;;
 	vfio-mig-host)
 		echo "build: vfio-mig (host, build/host/vfio-mig)" >&2

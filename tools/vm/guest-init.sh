@@ -13,7 +13,9 @@
 # Optional kernel parameters: mvf.run=PATH (another runner, used to test the
 # VM plumbing itself), mvf.devmem=MIB (exported as MVF_DEVMEM_MIB),
 # mvf.timeout=SECONDS (the host's limit for the whole boot; exported as
-# MVF_VM_TIMEOUT, and MVF_TEST_TIMEOUT defaults to it minus 120).
+# MVF_VM_TIMEOUT, and MVF_TEST_TIMEOUT defaults to it minus 120),
+# mvf.root=overlay (run on a throwaway overlayfs copy of the root, see
+# overlay_root below).
 #
 # PID 1 must never exit (the kernel would panic), so every exit path goes
 # through the EXIT trap, which powers off and then sleeps.
@@ -66,13 +68,57 @@ power_off() {
 }
 trap power_off EXIT
 
+# overlay_root: make a writable root that cannot change the shared one and
+# run this script again as PID 1 inside it.  The virtiofs root is the
+# host's cached rootfs, shared read-write, and a test that installs
+# packages (selftests/installed.sh) must leave it as it was: the new root
+# is an overlayfs with the virtiofs root as its (read-only) lower layer and
+# a tmpfs as its upper layer, so every write lands in guest RAM and is gone
+# at power-off.  /mvf-src (the repository: programs in, results out) and
+# /mvf-kernel stay the shared mounts.  /.mvf-overlay (in the upper layer
+# only) marks the second pass.
+overlay_root() {
+	local t=/mnt d
+	mount -t tmpfs -o mode=0755 mvf-overlay "$t"
+	mkdir "$t/lower" "$t/upper" "$t/work" "$t/root"
+	# /mvf-src and /mvf-kernel are virtiofs submounts, which overlayfs
+	# cannot look up in its lower layer (EREMOTE): opaque upper
+	# directories hide them, and the real mounts go on top.
+	mkdir "$t/upper/mvf-src" "$t/upper/mvf-kernel"
+	python3 -c 'import os, sys
+for d in sys.argv[1:]:
+    os.setxattr(d, "trusted.overlay.opaque", b"y")' \
+		"$t/upper/mvf-src" "$t/upper/mvf-kernel"
+	mount --bind / "$t/lower"
+	mount -o remount,bind,ro "$t/lower"
+	mount -t overlay -o "lowerdir=$t/lower,upperdir=$t/upper,workdir=$t/work" \
+		mvf-root "$t/root"
+	for d in /mvf-src /mvf-kernel; do
+		mount --rbind "$d" "$t/root$d"
+	done
+	touch "$t/root/.mvf-overlay"
+	mkdir -p "$t/root/.mvf-oldroot"
+	note "root is now an overlayfs (upper: tmpfs); restarting init in it"
+	cd "$t/root"
+	# pivot_root(2) (155 on x86-64); the rootfs has no pivot_root(8)
+	perl -e 'my ($new, $old) = (".", ".mvf-oldroot");
+		syscall(155, $new, $old) == 0 or die "pivot_root: $!\n"'
+	trap - EXIT
+	exec chroot . /mvf-src/tools/vm/guest-init.sh
+}
+
 # PID 1 starts with nothing mounted but the root; proc first, then one
 # mount -a for the rest (see guest-fstab).
 mount -t proc proc /proc
 note "started"
+if [ -e /.mvf-oldroot/proc/self ]; then
+	# second pass of overlay_root: drop the old root's view
+	umount -l /.mvf-oldroot || note "could not detach the old root"
+fi
 # Kernel parameters with a dot are not passed to init; read them here.
 devmem=
 vm_timeout=
+rootmode=
 read -ra cmdline </proc/cmdline
 for arg in "${cmdline[@]}"; do
 	case $arg in
@@ -81,12 +127,21 @@ for arg in "${cmdline[@]}"; do
 	mvf.run=*) runner=${arg#mvf.run=} ;;
 	mvf.devmem=*) devmem=${arg#mvf.devmem=} ;;
 	mvf.timeout=*) vm_timeout=${arg#mvf.timeout=} ;;
+	mvf.root=*) rootmode=${arg#mvf.root=} ;;
 	mvf.tests=*)
 		MVF_TESTS=${arg#mvf.tests=}
 		export MVF_TESTS=${MVF_TESTS//,/ }
 		;;
 	esac
 done
+case $rootmode in
+'') ;;
+overlay) [ -e /.mvf-overlay ] || overlay_root ;;
+*)
+	fail_summary "bad mvf.root= on the kernel command line: '$rootmode'"
+	exit 0
+	;;
+esac
 mount -a -T /mvf-src/tools/vm/guest-fstab
 # The dirty-tracking kernel (tools/vm/kernel.sh, its install/ tree) and
 # trixie's 6.12 (tools/vm/buildroot-612.sh's chroot) have their modules

@@ -13,9 +13,13 @@ MIRROR=${MVF_MIRROR:-http://deb.debian.org/debian}
 SUITE=${MVF_SUITE:-sid}
 # flex bison bc libelf-dev libssl-dev: tools/vm/kernel.sh builds the
 # dirty-tracking kernel from linux-source with the rootfs's own compiler.
+# dh-dkms debhelper: "make deb" builds mvf-dkms here; dkms driverctl udev
+# libvirt-daemon-system libvirt-clients: the "installed" lane installs it in
+# the VM (on a throwaway overlay root) and uses it the way a user does.
 PKGS="qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source \
 virtiofsd gcc make kmod pciutils perl python3 xz-utils libc6-dev \
-flex bison bc libelf-dev libssl-dev"
+flex bison bc libelf-dev libssl-dev \
+dh-dkms debhelper dkms driverctl udev libvirt-daemon-system libvirt-clients"
 
 cache=${MVF_CACHE:-$HOME/.cache/mvf}
 key=$( { cat "$0"; echo "$MIRROR $SUITE $PKGS"; } | sha256sum | cut -c1-16)

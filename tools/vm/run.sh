@@ -31,7 +31,9 @@
 #   MVF_GUEST_RUN   host path of a stand-in for selftests/guest-run.sh (to test
 #                   the VM plumbing); it is copied into the per-run scratch dir
 #   MVF_ROOTFS      use this rootfs instead of the tools/vm/rootfs.sh one
-#   MVF_TESTS       check mode: the guest programs to run (guest-run.sh)
+#   MVF_TESTS       check mode: the guest programs to run (guest-run.sh);
+#                   with "installed" among them the guest's root is a
+#                   throwaway overlayfs (guest-init.sh mvf.root=overlay)
 #
 # Exit status: 0 only if the VM ran to power-off, the emulator stayed up and
 # exited cleanly, and the guest's summary reports 0 failed.
@@ -195,6 +197,11 @@ if [ -n "${MVF_TESTS:-}" ]; then
 	tests=$(echo "$MVF_TESTS" | tr -s ' \t' ',,')
 	[[ $tests =~ ^[A-Za-z0-9_,-]+$ ]] || die "MVF_TESTS: names are letters, digits, '_' and '-': '$MVF_TESTS'"
 	append+=" mvf.tests=${tests#,}"
+	# The installed-modules lane (selftests/installed.sh) installs
+	# packages: give it a throwaway overlay root (guest-init.sh).
+	case ",$tests," in
+	*,installed,*) append+=" mvf.root=overlay" ;;
+	esac
 fi
 if [ -n "${MVF_GUEST_RUN:-}" ]; then
 	[ -f "$MVF_GUEST_RUN" ] || die "MVF_GUEST_RUN=$MVF_GUEST_RUN: no such file"

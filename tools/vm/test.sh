@@ -8,11 +8,15 @@
 #          selftests and vfio-mig (built in the rootfs), the 6.12 build check
 #          (tools/vm/buildroot-612.sh: the modules with W=1 against Debian
 #          trixie's 6.12 headers, one test), the dirty-tracking kernel
-#          (tools/vm/kernel.sh, cached), and three VM boots: every guest
+#          (tools/vm/kernel.sh, cached), the mvf-dkms package, and four VM boots: every guest
 #          program on Debian's kernel; mig_dirty and the QEMU migrations on
 #          the dirty-tracking kernel (QEMU's default, device dirty
 #          tracking); and a QEMU migration with a broken tracker that the
-#          migrated guest must catch.  Last line of output: "N passed, N failed", the unit
+#          migrated guest must catch; and a fourth, the installed-modules
+#          lane: the mvf-dkms package (tools/vm/build.sh deb) apt installed
+#          on a throwaway overlay root, the devices bound by udev, driverctl
+#          and libvirt, two programs run on those modules, apt remove
+#          (selftests/installed.sh).  Last line of output: "N passed, N failed", the unit
 #          tests', the 6.12 check's and the guest's counts added up; a part
 #          that could not run counts as one failure.  Exit status 0 only if
 #          every part ran and nothing failed.
@@ -35,6 +39,7 @@
 #          bench.txt files are collected into build/bench-results.txt.
 #
 # env: MVF_SKIP_DEPS=1  do not run tools/deps.sh
+#      MVF_SKIP_INSTALLED=1  check: no fourth boot (the installed lane)
 #      (and those of tools/vm/run.sh, tools/vm/build.sh, tools/vm/rootfs.sh)
 set -euo pipefail
 
@@ -145,6 +150,7 @@ fi
 # 3. Rootfs, modules and selftests.
 built=0
 kmod_ok=0
+deb_ok=0
 if [ "$host_ok" = 1 ]; then
 	step "test VM rootfs (tools/vm/rootfs.sh)"
 	if root=$(mvf_rootfs "$repo"); then
@@ -161,6 +167,28 @@ if [ "$host_ok" = 1 ]; then
 		"$here/build.sh" vfio-mig || problem "vfio-mig did not build"
 		step "L3 guest workload (tools/vm/build.sh l3guest, in the rootfs)"
 		"$here/build.sh" l3guest || problem "the L3 guest (tools/l3guest) did not build"
+		if [ "$mode" = check ]; then
+			step "mvf-dkms Debian package (tools/vm/build.sh deb, in the rootfs)"
+			if "$here/build.sh" deb; then
+				deb_ok=1
+			else
+				problem "the mvf-dkms package did not build (build/deb/build.log)"
+			fi
+			step "mtty, the conformance suite's peer device (tools/vm/build.sh mtty, in the rootfs)"
+			"$here/build.sh" mtty || problem "mtty (samples/vfio-mdev) did not build"
+			step "conformance table rules (selftests/conformance/compare-test.sh, on the host)"
+			conf_log=$repo/build/compare-test.log
+			conf_st=0
+			"$repo/selftests/conformance/compare-test.sh" \
+				"$(compgen -G "$root/usr/src/linux-source-*/include/uapi/linux/vfio.h" | tail -n1)" \
+				2>&1 | tee "$conf_log" || conf_st=$?
+			conf_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$conf_log" | tail -n1 || true)
+			if [ -z "$conf_line" ]; then
+				problem "selftests/conformance/compare-test.sh did not run (status $conf_st)"
+			else
+				add_counts "$conf_line"
+			fi
+		fi
 		if [ "$mode" = check ]; then
 			step "dirty-tracking kernel and its modules (tools/vm/kernel.sh, build.sh modules-mvf)"
 			if "$here/build.sh" modules-mvf; then
@@ -248,6 +276,19 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 			# the workload writes: the migrated guest must notice.
 			MVF_TESTS="qemu-mig-broken" check_vm check-broken \
 				--kernel mvf --vfs 2 --emu-opts "--dirty-fault drop"
+		fi
+		# 4. The installed modules (selftests/installed.sh), on a
+		# throwaway overlay root: apt install the mvf-dkms package,
+		# udev/modalias, driverctl and libvirt bind the devices, two
+		# programs run on those modules, apt remove.
+		if [ "${MVF_SKIP_INSTALLED:-0}" = 1 ]; then
+			echo "$mode: MVF_SKIP_INSTALLED=1: no installed-modules lane" >&2
+		elif [ "$deb_ok" = 1 ]; then
+			# (DKMS's build and depmod under TCG: the install
+			# phase alone takes 5-10 minutes)
+			MVF_VM_TIMEOUT=${MVF_VM_TIMEOUT:-3600} \
+				MVF_TESTS="installed mig_arcs vfio-mig" \
+				check_vm check-installed --vfs 2
 		fi
 		;;
 	check-612)

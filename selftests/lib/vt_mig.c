@@ -7,12 +7,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "mvf_test.h"
+#include "vfio_test.h"
 
 /* Chunk used to read a saving data_fd; the stream may be any size. */
-#define MVF_MIG_READ_CHUNK	(1u << 20)
+#define VT_MIG_READ_CHUNK	(1u << 20)
 
-const char *mvf_mig_state_name(uint32_t state)
+const char *vt_mig_state_name(uint32_t state)
 {
 	static const char *const names[] = {
 		[VFIO_DEVICE_STATE_ERROR] = "ERROR",
@@ -30,9 +30,16 @@ const char *mvf_mig_state_name(uint32_t state)
 	return "INVALID";
 }
 
-/* VFIO_DEVICE_FEATURE with a payload of @len bytes at @data. */
-static int feature(struct mvf_dev *d, uint32_t flags, void *data,
-		   size_t len)
+/**
+ * vt_feature() - VFIO_DEVICE_FEATURE with a payload (quiet)
+ * @d: the device
+ * @flags: VFIO_DEVICE_FEATURE_GET/SET/PROBE | feature number
+ * @data: @len bytes sent, and replaced by what the kernel returns
+ * @len: payload bytes, at most 64 (0: no payload, @data may be NULL)
+ *
+ * Return: 0, -EINVAL for @len > 64, or the negative errno of the ioctl.
+ */
+int vt_feature(struct vt_dev *d, uint32_t flags, void *data, size_t len)
 {
 	union {
 		struct vfio_device_feature f;
@@ -45,23 +52,25 @@ static int feature(struct mvf_dev *d, uint32_t flags, void *data,
 	memset(&u, 0, sizeof(u));
 	u.f.argsz = sizeof(u.f) + len;
 	u.f.flags = flags;
-	memcpy(u.f.data, data, len);
+	if (len)
+		memcpy(u.f.data, data, len);
 	ret = ioctl(d->fd, VFIO_DEVICE_FEATURE, &u.f);
 	if (ret)
 		return -errno;
-	memcpy(data, u.f.data, len);
+	if (len)
+		memcpy(data, u.f.data, len);
 	return 0;
 }
 
-int mvf_mig_get_flags(struct mvf_dev *d, uint64_t *flags)
+int vt_mig_get_flags(struct vt_dev *d, uint64_t *flags)
 {
 	struct vfio_device_feature_migration m = { 0 };
 	int ret;
 
-	ret = feature(d, VFIO_DEVICE_FEATURE_GET |
+	ret = vt_feature(d, VFIO_DEVICE_FEATURE_GET |
 		      VFIO_DEVICE_FEATURE_MIGRATION, &m, sizeof(m));
 	if (ret) {
-		fprintf(stderr, "%s: GET FEATURE_MIGRATION: %s\n", d->bdf,
+		fprintf(stderr, "%s: GET FEATURE_MIGRATION: %s\n", d->name,
 			strerror(-ret));
 		return ret;
 	}
@@ -69,21 +78,21 @@ int mvf_mig_get_flags(struct mvf_dev *d, uint64_t *flags)
 	return 0;
 }
 
-int mvf_mig_get_state(struct mvf_dev *d, uint32_t *state)
+int vt_mig_get_state(struct vt_dev *d, uint32_t *state)
 {
 	struct vfio_device_feature_mig_state m = { .data_fd = -2 };
 	int ret;
 
-	ret = feature(d, VFIO_DEVICE_FEATURE_GET |
+	ret = vt_feature(d, VFIO_DEVICE_FEATURE_GET |
 		      VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &m, sizeof(m));
 	if (ret) {
-		fprintf(stderr, "%s: GET MIG_DEVICE_STATE: %s\n", d->bdf,
+		fprintf(stderr, "%s: GET MIG_DEVICE_STATE: %s\n", d->name,
 			strerror(-ret));
 		return ret;
 	}
 	if (m.data_fd != -1) {
 		fprintf(stderr, "%s: GET MIG_DEVICE_STATE: data_fd %d, want -1\n",
-			d->bdf, m.data_fd);
+			d->name, m.data_fd);
 		return -EPROTO;
 	}
 	*state = m.device_state;
@@ -95,7 +104,7 @@ int mvf_mig_get_state(struct mvf_dev *d, uint32_t *state)
  * data_fd or -1; an arc that returns an fd when the caller passed NULL
  * has its fd closed.  Returns 0 or the negative errno of the ioctl.
  */
-int mvf_mig_set_state_quiet(struct mvf_dev *d, uint32_t state, int *data_fd)
+int vt_mig_set_state_quiet(struct vt_dev *d, uint32_t state, int *data_fd)
 {
 	struct vfio_device_feature_mig_state m = {
 		.device_state = state,
@@ -105,7 +114,7 @@ int mvf_mig_set_state_quiet(struct mvf_dev *d, uint32_t state, int *data_fd)
 
 	if (data_fd)
 		*data_fd = -1;
-	ret = feature(d, VFIO_DEVICE_FEATURE_SET |
+	ret = vt_feature(d, VFIO_DEVICE_FEATURE_SET |
 		      VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &m, sizeof(m));
 	if (ret)
 		return ret;
@@ -116,25 +125,25 @@ int mvf_mig_set_state_quiet(struct mvf_dev *d, uint32_t state, int *data_fd)
 	return 0;
 }
 
-int mvf_mig_set_state(struct mvf_dev *d, uint32_t state, int *data_fd)
+int vt_mig_set_state(struct vt_dev *d, uint32_t state, int *data_fd)
 {
-	int ret = mvf_mig_set_state_quiet(d, state, data_fd);
+	int ret = vt_mig_set_state_quiet(d, state, data_fd);
 
 	if (ret)
-		fprintf(stderr, "%s: SET MIG_DEVICE_STATE %s: %s\n", d->bdf,
-			mvf_mig_state_name(state), strerror(-ret));
+		fprintf(stderr, "%s: SET MIG_DEVICE_STATE %s: %s\n", d->name,
+			vt_mig_state_name(state), strerror(-ret));
 	return ret;
 }
 
-int mvf_mig_data_size(struct mvf_dev *d, uint64_t *bytes)
+int vt_mig_data_size(struct vt_dev *d, uint64_t *bytes)
 {
 	struct vfio_device_feature_mig_data_size m = { 0 };
 	int ret;
 
-	ret = feature(d, VFIO_DEVICE_FEATURE_GET |
+	ret = vt_feature(d, VFIO_DEVICE_FEATURE_GET |
 		      VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, &m, sizeof(m));
 	if (ret) {
-		fprintf(stderr, "%s: GET MIG_DATA_SIZE: %s\n", d->bdf,
+		fprintf(stderr, "%s: GET MIG_DATA_SIZE: %s\n", d->name,
 			strerror(-ret));
 		return ret;
 	}
@@ -143,24 +152,24 @@ int mvf_mig_data_size(struct mvf_dev *d, uint64_t *bytes)
 }
 
 /* read() a saving data_fd until it returns 0, appending to @out. */
-int mvf_mig_read_all(struct mvf_dev *d, int fd, struct mvf_buf *out)
+int vt_mig_read_all(struct vt_dev *d, int fd, struct vt_buf *out)
 {
 	for (;;) {
 		ssize_t n;
 		int ret;
 
-		ret = mvf_buf_reserve(out, out->len + MVF_MIG_READ_CHUNK);
+		ret = vt_buf_reserve(out, out->len + VT_MIG_READ_CHUNK);
 		if (ret) {
-			fprintf(stderr, "%s: stream buffer: %s\n", d->bdf,
+			fprintf(stderr, "%s: stream buffer: %s\n", d->name,
 				strerror(-ret));
 			return ret;
 		}
-		n = read(fd, out->data + out->len, MVF_MIG_READ_CHUNK);
+		n = read(fd, out->data + out->len, VT_MIG_READ_CHUNK);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = -errno;
-			fprintf(stderr, "%s: read data_fd at %zu: %s\n", d->bdf,
+			fprintf(stderr, "%s: read data_fd at %zu: %s\n", d->name,
 				out->len, strerror(-ret));
 			return ret;
 		}
@@ -175,7 +184,7 @@ int mvf_mig_read_all(struct mvf_dev *d, int fd, struct mvf_buf *out)
  * bytes.  *done gets the bytes accepted.  Returns 0 or the negative errno
  * of the failing write() (not printed: callers expect some failures).
  */
-int mvf_mig_write_all(struct mvf_dev *d, int fd, const void *buf, size_t len,
+int vt_mig_write_all(struct vt_dev *d, int fd, const void *buf, size_t len,
 		      size_t chunk, size_t *done)
 {
 	const uint8_t *p = buf;
@@ -208,44 +217,44 @@ int mvf_mig_write_all(struct mvf_dev *d, int fd, const void *buf, size_t len,
 }
 
 /* STOP -> STOP_COPY, read the whole stream, STOP_COPY -> STOP. */
-int mvf_mig_save(struct mvf_dev *d, struct mvf_buf *stream)
+int vt_mig_save(struct vt_dev *d, struct vt_buf *stream)
 {
 	int fd, ret;
 
-	ret = mvf_mig_set_state(d, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	ret = vt_mig_set_state(d, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	if (ret)
 		return ret;
 	if (fd < 0) {
-		fprintf(stderr, "%s: STOP_COPY returned no data_fd\n", d->bdf);
+		fprintf(stderr, "%s: STOP_COPY returned no data_fd\n", d->name);
 		return -EPROTO;
 	}
 	stream->len = 0;
-	ret = mvf_mig_read_all(d, fd, stream);
+	ret = vt_mig_read_all(d, fd, stream);
 	close(fd);
 	if (ret)
 		return ret;
-	return mvf_mig_set_state(d, VFIO_DEVICE_STATE_STOP, NULL);
+	return vt_mig_set_state(d, VFIO_DEVICE_STATE_STOP, NULL);
 }
 
 /* STOP -> RESUMING, write the stream, RESUMING -> STOP. */
-int mvf_mig_load(struct mvf_dev *d, const void *stream, size_t len)
+int vt_mig_load(struct vt_dev *d, const void *stream, size_t len)
 {
 	size_t done;
 	int fd, ret;
 
-	ret = mvf_mig_set_state(d, VFIO_DEVICE_STATE_RESUMING, &fd);
+	ret = vt_mig_set_state(d, VFIO_DEVICE_STATE_RESUMING, &fd);
 	if (ret)
 		return ret;
 	if (fd < 0) {
-		fprintf(stderr, "%s: RESUMING returned no data_fd\n", d->bdf);
+		fprintf(stderr, "%s: RESUMING returned no data_fd\n", d->name);
 		return -EPROTO;
 	}
-	ret = mvf_mig_write_all(d, fd, stream, len, MVF_MIG_READ_CHUNK, &done);
+	ret = vt_mig_write_all(d, fd, stream, len, VT_MIG_READ_CHUNK, &done);
 	close(fd);
 	if (ret) {
-		fprintf(stderr, "%s: write data_fd at %zu of %zu: %s\n", d->bdf,
+		fprintf(stderr, "%s: write data_fd at %zu of %zu: %s\n", d->name,
 			done, len, strerror(-ret));
 		return ret;
 	}
-	return mvf_mig_set_state(d, VFIO_DEVICE_STATE_STOP, NULL);
+	return vt_mig_set_state(d, VFIO_DEVICE_STATE_STOP, NULL);
 }
