@@ -14,7 +14,9 @@
 #                   check, selftests in the VM
 #   make fuzz       libFuzzer benchmark: 10M executions per target, figures in
 #                   build/fuzz-results.txt (tools/fuzz/run.sh)
-#   make check-612  only the 6.12 build check (W=1 against trixie's headers)
+#   make check-612  6.12 LTS at run time: the 6.12 build check, every guest
+#                   program on trixie's 6.12 kernel, the cross-kernel
+#                   (6.12 <-> 7.2) state file test
 #   make deb        build/mvf-dkms_<version>_all.deb (dh-dkms, built in the rootfs)
 #   make demo       QEMU live migration of a running VM that owns a VF (test VM)
 #   make demo-uapi  the VFIO uAPI migration demo (VF0 -> VF1, no QEMU)
@@ -62,10 +64,7 @@ emu:
 vfio-mig:
 	$(MAKE) -C tools/vfio-mig
 
-check-612:
-	@tools/vm/buildroot-612.sh
-
-check demo demo-uapi bench:
+check check-612 demo demo-uapi bench:
 	@tools/vm/test.sh $@
 
 deb:

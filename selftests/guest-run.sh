@@ -80,8 +80,15 @@ KO_DIR=$SRC
 # owning VFs (selftests/qemu/qemu-mig.py); conformance: the generic
 # vfio_mig_conformance on VF0 and on mtty, side by side
 # (selftests/conformance/run.sh; vfio_mig_conformance alone runs it on VF0).
-DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty conformance vfio-mig qemu-mig"
+# mig_golden: the committed golden streams (selftests/golden/) load.
+DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty conformance vfio-mig mig_golden qemu-mig"
+# Not in the default list: xkernel-save and xkernel-load, the two halves
+# of the cross-kernel test (selftests/mig_file.sh), which need boots of
+# two kernels in a row (tools/vm/test.sh check-612).  In MVF_TESTS the
+# word "default" stands for DEFAULT_TESTS.
 TESTS=${MVF_TESTS:-$DEFAULT_TESTS}
+TESTS=$(echo " $TESTS " | sed "s/ default / $DEFAULT_TESTS /")
+XKERNEL_DIR=$SRC/build/xkernel
 REINIT_RUNS=${MVF_REINIT_RUNS:-50}
 # installed.sh's phases (apt, DKMS build, depmod, libvirtd under TCG)
 INSTALLED_TIMEOUT=${MVF_INSTALLED_TIMEOUT:-1200}
@@ -176,11 +183,11 @@ bind_all() {
 # Build the programs if the infra did not (slow under TCG, but works).
 ensure_built() {
 	local k p missing=0
-	for p in $TESTS mvf-demo mvf-bench mvf-precopy-bench; do
+	for p in $TESTS mvf-demo mvf-bench mvf-precopy-bench mvf-state; do
 		case $p in
 		reinit-stress) p=mig_precopy ;;
 		conformance) p=vfio_mig_conformance ;;
-		vfio-mig | qemu-mig | qemu-mig-broken | installed) continue ;;
+		vfio-mig | qemu-mig | qemu-mig-broken | installed | mig_golden | xkernel-*) continue ;;
 		esac
 		[ -x "$ST/$p" ] || missing=1
 	done
@@ -250,6 +257,18 @@ main() {
 				run_tap "$t" python3 "$ST/qemu/qemu-mig.py" \
 					--vfs "$QEMU_VFS" --out "$OUT/qemu-mig-broken" \
 					--cases broken-tracker --config device
+				;;
+			mig_golden)
+				run_tap "$t" "$ST/mig_file.sh" golden "$VF1_BDF" \
+					"$ST/golden"
+				;;
+			xkernel-save)
+				run_tap "$t" "$ST/mig_file.sh" save "$VF0_BDF" \
+					"$XKERNEL_DIR"
+				;;
+			xkernel-load)
+				run_tap "$t" "$ST/mig_file.sh" load "$VF1_BDF" \
+					"$XKERNEL_DIR"
 				;;
 			reinit-stress)
 				run_tap "$t" "$ST/repeat.sh" "$REINIT_RUNS" \

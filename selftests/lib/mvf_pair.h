@@ -29,6 +29,7 @@ struct mvf_pair {
 
 int mvf_pair_open(struct mvf_pair *p, const char *bdf0, const char *bdf1,
 		  size_t bounce_size);
+int mvf_pair_open_one(struct mvf_pair *p, const char *bdf, size_t bounce_size);
 void mvf_pair_close(struct mvf_pair *p);
 int mvf_pair_vf_setup(struct mvf_pair *p, int i);
 uint64_t mvf_page_pattern(uint64_t seed, uint64_t page);

@@ -34,10 +34,11 @@ int mvf_pair_vf_setup(struct mvf_pair *p, int i)
 	return 0;
 }
 
-int mvf_pair_open(struct mvf_pair *p, const char *bdf0, const char *bdf1,
-		  size_t bounce_size)
+/* Open @n (1 or 2) VFs of @bdf into @p's slots 0..n-1. */
+static int pair_open_n(struct mvf_pair *p, const char *const *bdf, int n,
+		       size_t bounce_size)
 {
-	const char *bdf[2] = { bdf0, bdf1 };
+	uint64_t other;
 	int i, ret;
 
 	memset(p, 0, sizeof(*p));
@@ -46,13 +47,13 @@ int mvf_pair_open(struct mvf_pair *p, const char *bdf0, const char *bdf1,
 	ret = vt_iommu_init(&p->vfio, VT_GROUP);
 	if (ret)
 		return ret;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		ret = mvf_dev_open(&p->vfio, &p->dev[i], bdf[i]);
 		if (ret)
 			goto err;
 		p->nr_open = i + 1;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		ret = mvf_ring_alloc(&p->vfio, &p->ring[i], MVF_PAIR_RING_SIZE);
 		if (ret)
 			goto err;
@@ -67,12 +68,13 @@ int mvf_pair_open(struct mvf_pair *p, const char *bdf0, const char *bdf1,
 			goto err;
 	}
 	p->devmem = mvf_rd64(&p->dev[0], MVF_VF_REG_DEVMEM_LO);
-	if (p->devmem != mvf_rd64(&p->dev[1], MVF_VF_REG_DEVMEM_LO) ||
-	    p->devmem < (1u << 20) || p->devmem % MVF_IMG_PAGE_SIZE) {
-		fprintf(stderr, "%s/%s: devmem sizes %llu and %llu\n", bdf0,
-			bdf1, (unsigned long long)p->devmem,
-			(unsigned long long)mvf_rd64(&p->dev[1],
-						     MVF_VF_REG_DEVMEM_LO));
+	other = n == 2 ? mvf_rd64(&p->dev[1], MVF_VF_REG_DEVMEM_LO) : p->devmem;
+	if (other != p->devmem || p->devmem < (1u << 20) ||
+	    p->devmem % MVF_IMG_PAGE_SIZE) {
+		fprintf(stderr, "%s%s%s: devmem sizes %llu and %llu\n", bdf[0],
+			n == 2 ? "/" : "", n == 2 ? bdf[1] : "",
+			(unsigned long long)p->devmem,
+			(unsigned long long)other);
 		ret = -EINVAL;
 		goto err;
 	}
@@ -80,6 +82,23 @@ int mvf_pair_open(struct mvf_pair *p, const char *bdf0, const char *bdf1,
 err:
 	mvf_pair_close(p);
 	return ret;
+}
+
+int mvf_pair_open(struct mvf_pair *p, const char *bdf0, const char *bdf1,
+		  size_t bounce_size)
+{
+	const char *bdf[2] = { bdf0, bdf1 };
+
+	return pair_open_n(p, bdf, 2, bounce_size);
+}
+
+/*
+ * One VF only, in slot 0 of @p (ring, bounce buffer, ctx[0]); close it
+ * with mvf_pair_close().
+ */
+int mvf_pair_open_one(struct mvf_pair *p, const char *bdf, size_t bounce_size)
+{
+	return pair_open_n(p, &bdf, 1, bounce_size);
 }
 
 void mvf_pair_close(struct mvf_pair *p)

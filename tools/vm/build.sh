@@ -10,6 +10,9 @@
 #  - modules-mvf: the modules for the dirty-tracking kernel
 #    (tools/vm/kernel.sh builds it first if needed), as
 #    build/kmod-<release>/*.ko;
+#  - modules-612: the modules for Debian trixie's 6.12 LTS kernel, built
+#    with W=1 against its headers (tools/vm/buildroot-612.sh, the 6.12
+#    build check; it fails on any warning), as build/kmod-<release>/*.ko;
 #  - l3guest: tools/l3guest/mvf-l3.elf, the bare-metal multiboot workload
 #    the QEMU live-migration tests boot in the nested VMs (rootfs gcc, -m32);
 #  - vfio-mig-host: vfio-mig compiled on the host too, as build/host/vfio-mig
@@ -21,7 +24,7 @@
 #    of the rootfs's linux-source) against the rootfs kernel's headers, as
 #    build/mtty/mtty.ko: the peer device of the conformance suite.
 #
-# usage: tools/vm/build.sh [emu|modules|modules-mvf|selftests|vfio-mig|vfio-mig-host|l3guest|mtty|deb]...
+# usage: tools/vm/build.sh [emu|modules|modules-mvf|modules-612|selftests|vfio-mig|vfio-mig-host|l3guest|mtty|deb]...
 #        (default: emu modules selftests vfio-mig l3guest)
 # env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
 #        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
@@ -36,8 +39,8 @@ jobs=${MVF_JOBS:-2}
 [ $# -gt 0 ] || set -- emu modules selftests vfio-mig l3guest
 for what in "$@"; do
 	case $what in
-	emu | modules | modules-mvf | selftests | vfio-mig | vfio-mig-host | l3guest | mtty | deb) ;;
-	*) die "unknown part '$what' (want emu, modules, modules-mvf, selftests, vfio-mig, vfio-mig-host, l3guest, mtty or deb)" ;;
+	emu | modules | modules-mvf | modules-612 | selftests | vfio-mig | vfio-mig-host | l3guest | mtty | deb) ;;
+	*) die "unknown part '$what' (want emu, modules, modules-mvf, modules-612, selftests, vfio-mig, vfio-mig-host, l3guest, mtty or deb)" ;;
 	esac
 done
 
@@ -85,6 +88,10 @@ for what in "$@"; do
 		for m in mvf_core mvf_vfio_pci; do
 			[ -f "$repo/$out/$m.ko" ] || die "$out/$m.ko was not built"
 		done
+		;;
+	modules-612)
+		echo "build: kernel modules for trixie's 6.12 (tools/vm/buildroot-612.sh, W=1)" >&2
+		"$here/buildroot-612.sh"
 		;;
 	selftests)
 		need_root

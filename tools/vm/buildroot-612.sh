@@ -6,12 +6,20 @@
 # perl: W=1 runs scripts/kernel-doc).
 # The sources are copied into a per-run scratch dir inside that chroot, so
 # the repository's own .o/.ko files (built for the test VM's kernel) are
-# never touched.
+# never touched; the two .ko files are copied to build/kmod-<6.12 release>/,
+# where the 6.12 test VM boot (tools/vm/run.sh --kernel 612) loads them.
+#
+# The chroot also holds the same release's linux-image (its vmlinuz and
+# /lib/modules tree), which run.sh --kernel 612 boots.  The VM needs no
+# initramfs: trixie's 6.12 has FUSE_FS and VIRTIO_FS built in (checked
+# below), like sid's 7.2, so the virtiofs root mounts directly; the
+# initrd.img that the package's postinst generates is deleted.
 #
 # usage: tools/vm/buildroot-612.sh [--root-only]
 #   --root-only  build (or reuse) the chroot and print its path, nothing else
 # Exit status 0 only if both .ko files were built and the build printed no
-# warning; the build log is build/build-612.log.
+# warning; the build log is build/build-612.log.  The .ko files are copied
+# to build/kmod-<release>/ whenever they were built (warnings or not).
 #
 # The chroot is cached under $MVF_CACHE (default ~/.cache/mvf) as
 # buildroot-612-<hash>, keyed by a hash of this script, so it is rebuilt
@@ -26,7 +34,7 @@ repo=$(cd "$here/../.." && pwd)
 
 MIRROR=${MVF_MIRROR:-http://deb.debian.org/debian}
 SUITE=trixie
-PKGS=linux-headers-amd64,gcc,make,libc6-dev,perl
+PKGS=linux-headers-amd64,linux-image-amd64,gcc,make,libc6-dev,perl
 jobs=${MVF_JOBS:-2}
 
 root_only=0
@@ -60,10 +68,19 @@ if [ ! -f "$root/.mvf-ready" ]; then
 		tail -20 "$tmp.log" >&2
 		die "debootstrap failed, log $tmp.log"
 	}
-	# Only the headers are needed: drop the package cache.
-	rm -rf "$tmp"/var/cache/apt/archives/*.deb
-	ls -d "$tmp"/usr/src/linux-headers-6.12.*-amd64 >/dev/null 2>&1 ||
-		die "no linux-headers-6.12.*-amd64 in the trixie chroot (log $tmp.log)"
+	# Drop the package cache and the unused initramfs (see above).
+	rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/boot/initrd.img-*
+	kv=$(mvf_kver "$tmp") ||
+		die "no 6.12 kernel image with its headers in the trixie chroot (log $tmp.log)"
+	case $kv in
+	6.12.*-amd64) ;;
+	*) die "the trixie chroot's kernel is $kv, not 6.12.*-amd64 (log $tmp.log)" ;;
+	esac
+	[ -f "$tmp/lib/modules/$kv/modules.dep" ] ||
+		die "no /lib/modules/$kv/modules.dep in the trixie chroot (log $tmp.log)"
+	grep -qx 'CONFIG_VIRTIO_FS=y' "$tmp/boot/config-$kv" &&
+		grep -qx 'CONFIG_FUSE_FS=y' "$tmp/boot/config-$kv" ||
+		die "$kv has virtiofs or fuse as a module; the test VM boots without an initramfs"
 	touch "$tmp/.mvf-ready"
 	rm -rf "$root"
 	mv "$tmp" "$root"
@@ -79,11 +96,9 @@ if [ "$root_only" = 1 ]; then
 fi
 
 # 2. The W=1 build.
-hdr=
-for d in "$root"/usr/src/linux-headers-6.12.*-amd64; do
-	[ -f "$d/Makefile" ] && hdr=${d#"$root"}
-done
-[ -n "$hdr" ] || die "no linux-headers-6.12.*-amd64 in $root"
+krel=$(mvf_kver "$root")
+hdr=/usr/src/linux-headers-$krel
+[ -f "$root$hdr/Makefile" ] || die "no $hdr in $root"
 log=$repo/build/build-612.log
 mkdir -p "$repo/build"
 scratch=$(mktemp -d "$root/tmp/mvf-612.XXXXXX")
@@ -106,6 +121,13 @@ cat "$log"
 for m in mvf_core mvf_vfio_pci; do
 	[ -f "$scratch/$m.ko" ] || die "$m.ko was not built against ${hdr##*/} ($log)"
 done
+# For run.sh --kernel 612: renamed into place, never half-written.
+kmod=$repo/build/kmod-$krel
+rm -rf "$kmod.new"
+mkdir -p "$kmod.new"
+cp "$scratch/mvf_core.ko" "$scratch/mvf_vfio_pci.ko" "$kmod.new/"
+rm -rf "$kmod"
+mv "$kmod.new" "$kmod"
 if grep -qi 'warning' "$log"; then
 	grep -i 'warning' "$log" >&2
 	die "the W=1 build against ${hdr##*/} printed warnings ($log)"

@@ -143,12 +143,18 @@ overlay) [ -e /.mvf-overlay ] || overlay_root ;;
 	;;
 esac
 mount -a -T /mvf-src/tools/vm/guest-fstab
-# The dirty-tracking kernel (tools/vm/kernel.sh) has its modules outside
-# the rootfs; show them at /lib/modules in this VM only.
-kmods=/mvf-kernel/install/lib/modules
-if [ ! -d "/lib/modules/$(uname -r)" ] && [ -d "$kmods/$(uname -r)" ]; then
-	mount --bind "$kmods" /lib/modules
-fi
+# The dirty-tracking kernel (tools/vm/kernel.sh, its install/ tree) and
+# trixie's 6.12 (tools/vm/buildroot-612.sh's chroot) have their modules
+# outside the rootfs, at /mvf-kernel; show them at /lib/modules in this VM
+# only, and 6.12's /boot too (its config-<release>, which tests read).
+rel=$(uname -r)
+for kdir in /mvf-kernel/install /mvf-kernel; do
+	[ ! -d "/lib/modules/$rel" ] && [ -d "$kdir/lib/modules/$rel" ] || continue
+	mount --bind "$kdir/lib/modules" /lib/modules
+	if [ ! -f "/boot/config-$rel" ] && [ -f "$kdir/boot/config-$rel" ]; then
+		mount --bind "$kdir/boot" /boot
+	fi
+done
 # The kernel opened /dev/console on the shared root's static node before
 # devtmpfs existed; reopen it on the real device.
 exec </dev/console >/dev/console 2>&1

@@ -49,7 +49,8 @@ mvf_ksft_dir() {
 #  - ROOT/mnt: the rootfs plus /mvf-src only, without proc/sys/dev, which is
 #    what virtiofsd exports to the guest (the guest must never reach the
 #    host's /sys or /dev through the shared root);
-#  - if MVF_KERNEL_DIR is set (tools/vm/kernel.sh's cache directory), it at
+#  - if MVF_KERNEL_DIR is set (tools/vm/kernel.sh's cache directory, or
+#    tools/vm/buildroot-612.sh's trixie chroot for --kernel 612), it at
 #    ROOT/mvf-kernel, in both views.
 mvf_ns_mounts() {
 	local root=$1 repo=$2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# What "make check", "make demo" and "make bench" run: from a bare Debian
-# machine to results in one command.
+# What "make check", "make check-612", "make demo" and "make bench" run:
+# from a bare Debian machine to results in one command.
 #
 #   check  host packages, emulator + its unit tests, the guest runner's
 #          counting rules (selftests/runner-test.sh), the fuzz targets
@@ -22,6 +22,16 @@
 #          tests', the 6.12 check's and the guest's counts added up; a part
 #          that could not run counts as one failure.  Exit status 0 only if
 #          every part ran and nothing failed.
+#   check-612  Debian trixie's 6.12 LTS at run time: host packages,
+#          emulator, rootfs, modules, selftests, vfio-mig and the L3 guest
+#          as for check, the 6.12 build check (it also builds the modules
+#          the 6.12 VM loads, build/kmod-<release>), and three VM boots:
+#          Debian's 7.2 saves VF0's state into build/xkernel/ (guest test
+#          xkernel-save, selftests/mig_file.sh); trixie's 6.12 runs every
+#          guest program (the same list as check's first boot), loads the
+#          7.2 state into VF1 and verifies it byte for byte (xkernel-load),
+#          and saves its own; 7.2 again loads and verifies the 6.12 state.
+#          Same closing line and exit status rules as check.
 #   demo   same setup, one VM boot running the QEMU live-migration demo (a
 #          running VM that owns VF0 migrated to a QEMU that owns VF1); prints
 #          QEMU's figures and the guest's verdict (build/guest/demo/demo.txt).
@@ -47,9 +57,9 @@ fi
 
 mode=${1:-}
 case $mode in
-check | demo | demo-uapi | bench) ;;
+check | check-612 | demo | demo-uapi | bench) ;;
 *)
-	echo "usage: $0 check|demo|demo-uapi|bench" >&2
+	echo "usage: $0 check|check-612|demo|demo-uapi|bench" >&2
 	exit 2
 	;;
 esac
@@ -221,14 +231,22 @@ if [ "$host_ok" = 1 ]; then
 	fi
 fi
 
-# 3b. check: the 6.12 LTS build check, one test of its own.
-if [ "$mode" = check ] && [ "$host_ok" = 1 ]; then
+# 3b. check, check-612: the 6.12 LTS build check, one test of its own; it
+# also leaves the modules for the 6.12 VM in build/kmod-<release>.
+k612_ok=0
+if { [ "$mode" = check ] || [ "$mode" = check-612 ]; } && [ "$host_ok" = 1 ]; then
 	step "6.12 build check: W=1 against Debian trixie's 6.12 headers (tools/vm/buildroot-612.sh)"
 	if "$here/buildroot-612.sh"; then
 		passed=$((passed + 1))
 		echo "$mode: 6.12 build check passed" >&2
 	else
 		problem "the 6.12 build check failed (build/build-612.log)"
+	fi
+	# warnings fail the check above, but the modules are still tested
+	if r612=$("$here/buildroot-612.sh" --root-only) &&
+		k612=$(mvf_kver "$r612") &&
+		[ -f "$repo/build/kmod-$k612/mvf_vfio_pci.ko" ]; then
+		k612_ok=1
 	fi
 fi
 
@@ -297,6 +315,23 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 				check_vm check-installed --vfs 2
 		fi
 		;;
+	check-612)
+		# Both directions of the cross-kernel test, in boot order: a
+		# state file left from an earlier run must not count.
+		rm -rf "$repo/build/xkernel"
+		MVF_TESTS="xkernel-save" check_vm check-612-save72 --vfs 2
+		if [ "$k612_ok" = 1 ]; then
+			# the cross-kernel halves first (they must not depend on
+			# the long suite finishing in time), then every guest
+			# program on 6.12, with check's VFs
+			MVF_TESTS="xkernel-load xkernel-save default" \
+				check_vm check-612 --kernel 612 --vfs 5 \
+				--emu-opts "--devmem-mib 64,64,64,64,32"
+		else
+			problem "no modules for the 6.12 kernel: the 6.12 VM was not run"
+		fi
+		MVF_TESTS="xkernel-load" check_vm check-612-load72 --vfs 2
+		;;
 	demo | demo-uapi)
 		run_vm "$mode" && vm_status=0 || vm_status=$?
 		[ "$vm_status" = 0 ] || problem "the demo failed (status $vm_status)"
@@ -334,7 +369,7 @@ else
 fi
 
 finish
-if [ "$mode" = check ]; then
+if [ "$mode" = check ] || [ "$mode" = check-612 ]; then
 	echo "$passed passed, $failed failed"
 fi
 [ "$failed" = 0 ]

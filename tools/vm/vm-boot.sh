@@ -14,7 +14,7 @@
 #   MVF_EMU      host path of mvf-emu             MVF_DEVMEM device memory, MiB
 #   MVF_KVER     guest kernel release             MVF_APPEND kernel command line
 #   MVF_KIMAGE   guest kernel image in the rootfs (default /boot/vmlinuz-$MVF_KVER)
-#   MVF_KERNEL_DIR  tools/vm/kernel.sh's directory, mounted at /mvf-kernel
+#   MVF_KERNEL_DIR  tools/vm/kernel.sh's directory or the 6.12 chroot, mounted at /mvf-kernel
 #   MVF_TIMEOUT  seconds QEMU may run             MVF_VFS    VFs (2..5, default 2)
 #   MVF_EMU_OPTS more mvf-emu options
 # Exit: 0 QEMU ended by itself (guest powered off) and mvf-emu stayed up and
