@@ -91,7 +91,7 @@ TESTS=$(echo " $TESTS " | sed "s/ default / $DEFAULT_TESTS /")
 XKERNEL_DIR=$SRC/build/xkernel
 REINIT_RUNS=${MVF_REINIT_RUNS:-50}
 # installed.sh's phases (apt, DKMS build, depmod, libvirtd under TCG)
-INSTALLED_TIMEOUT=${MVF_INSTALLED_TIMEOUT:-1200}
+INSTALLED_TIMEOUT=${MVF_INSTALLED_TIMEOUT:-2400}
 # shellcheck source=selftests/lib/runner.sh
 . "$ST/lib/runner.sh"
 
