@@ -17,7 +17,9 @@
 # nothing was unexpected on any device), 1 if a device could not be set up.
 #
 # Environment: MVF_CONF_MVF_XFAIL, MVF_CONF_MTTY_XFAIL (other expectation
-# files), MVF_MTTY_KO (default SRC/build/mtty/mtty.ko).
+# files), MVF_MTTY_KO (default: SRC/build/mtty-<running release>/mtty.ko
+# if there is one, as tools/vm/build.sh mtty-mvf builds for the
+# dirty-tracking kernel, else SRC/build/mtty/mtty.ko).
 set -u
 
 OUT=${1:?usage: run.sh OUTDIR MVF-BDF}
@@ -26,7 +28,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ST=$(cd "$HERE/.." && pwd)
 SRC=$(cd "$ST/.." && pwd)
 SUITE=$ST/vfio_mig_conformance
-MTTY_KO=${MVF_MTTY_KO:-$SRC/build/mtty/mtty.ko}
+MTTY_KO=$SRC/build/mtty-$(uname -r)/mtty.ko
+[ -f "$MTTY_KO" ] || MTTY_KO=$SRC/build/mtty/mtty.ko
+MTTY_KO=${MVF_MTTY_KO:-$MTTY_KO}
 MTTY_UUID=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
 MTTY_TYPES=/sys/class/mdev_bus/mtty/mdev_supported_types
 D=$OUT/conformance
@@ -105,6 +109,14 @@ devs=(--dev mvf "$D/mvf.tap" "$mvf_x" --dev mtty "$D/mtty.tap" "$mtty_x")
 # mtty by its UUID: every way to name a device is used.
 suite mvf "$(readlink -f "/sys/bus/pci/devices/$VF")"
 suite mtty "$MTTY_UUID"
+# A kernel configured with VFIO cdevs must have them for both devices.
+cdev_kernel=0
+grep -qx 'CONFIG_VFIO_DEVICE_CDEV=y' "/boot/config-$(uname -r)" 2>/dev/null && cdev_kernel=1
+if [ "$cdev_kernel" = 1 ]; then
+	for s in "/sys/bus/pci/devices/$VF" "/sys/bus/mdev/devices/$MTTY_UUID"; do
+		has_cdev "$s" || setup_failed "$(uname -r) has CONFIG_VFIO_DEVICE_CDEV=y but $s has no /dev/vfio/devices node or there is no /dev/iommu"
+	done
+fi
 if has_cdev "/sys/bus/pci/devices/$VF"; then
 	suite mvf-cdev "$VF" cdev
 	devs+=(--dev mvf-cdev "$D/mvf-cdev.tap" "$mvf_x")

@@ -22,9 +22,11 @@
 #    build products, as build/mvf-dkms_<version>_all.deb ("make deb");
 #  - mtty: the kernel's sample migration driver (samples/vfio-mdev/mtty.c
 #    of the rootfs's linux-source) against the rootfs kernel's headers, as
-#    build/mtty/mtty.ko: the peer device of the conformance suite.
+#    build/mtty/mtty.ko: the peer device of the conformance suite;
+#    mtty-mvf: the same for the dirty-tracking kernel, as
+#    build/mtty-<release>/mtty.ko.
 #
-# usage: tools/vm/build.sh [emu|modules|modules-mvf|modules-612|selftests|vfio-mig|vfio-mig-host|l3guest|mtty|deb]...
+# usage: tools/vm/build.sh [emu|modules|modules-mvf|modules-612|selftests|vfio-mig|vfio-mig-host|l3guest|mtty|mtty-mvf|deb]...
 #        (default: emu modules selftests vfio-mig l3guest)
 # env:   MVF_ROOTFS  use this rootfs instead of the tools/vm/rootfs.sh one
 #        MVF_JOBS    make -j value (default 2: the machines have 2 cores)
@@ -39,8 +41,8 @@ jobs=${MVF_JOBS:-2}
 [ $# -gt 0 ] || set -- emu modules selftests vfio-mig l3guest
 for what in "$@"; do
 	case $what in
-	emu | modules | modules-mvf | modules-612 | selftests | vfio-mig | vfio-mig-host | l3guest | mtty | deb) ;;
-	*) die "unknown part '$what' (want emu, modules, modules-mvf, modules-612, selftests, vfio-mig, vfio-mig-host, l3guest, mtty or deb)" ;;
+	emu | modules | modules-mvf | modules-612 | selftests | vfio-mig | vfio-mig-host | l3guest | mtty | mtty-mvf | deb) ;;
+	*) die "unknown part '$what' (want emu, modules, modules-mvf, modules-612, selftests, vfio-mig, vfio-mig-host, l3guest, mtty, mtty-mvf or deb)" ;;
 	esac
 done
 
@@ -50,6 +52,22 @@ need_root() {
 	[ -n "$root" ] && return 0
 	root=$(mvf_rootfs "$repo")
 	kver=$(mvf_kver "$root")
+}
+
+# build_mtty OUT KBUILD RELEASE: samples/vfio-mdev/mtty.c of the rootfs's
+# linux-source, built against KBUILD (a path inside the rootfs) into OUT
+# (relative to the repository).
+build_mtty() {
+	local out=$1 ksrc
+	ksrc=$(mvf_ksft_dir "$root")
+	ksrc=${ksrc%/tools/testing/selftests}
+	echo "build: mtty from $ksrc for $3 (in the rootfs) into $out" >&2
+	rm -rf "${repo:?}/$out"
+	mkdir -p "$repo/$out"
+	cp "$root$ksrc/samples/vfio-mdev/mtty.c" "$repo/$out/"
+	echo 'obj-m := mtty.o' >"$repo/$out/Kbuild"
+	"$here/enter.sh" make -C "$2" M="/mvf-src/$out" -j"$jobs" modules
+	[ -f "$repo/$out/mtty.ko" ] || die "$out/mtty.ko was not built"
 }
 
 for what in "$@"; do
@@ -149,17 +167,18 @@ for what in "$@"; do
 		;;
 	mtty)
 		need_root
-		ksrc=$(mvf_ksft_dir "$root")
-		ksrc=${ksrc%/tools/testing/selftests}
-		out=build/mtty
-		echo "build: mtty from $ksrc for $kver (in the rootfs) into $out" >&2
-		rm -rf "${repo:?}/$out"
-		mkdir -p "$repo/$out"
-		cp "$root$ksrc/samples/vfio-mdev/mtty.c" "$repo/$out/"
-		echo 'obj-m := mtty.o' >"$repo/$out/Kbuild"
-		"$here/enter.sh" make -C "/usr/src/linux-headers-$kver" \
-			M="/mvf-src/$out" -j"$jobs" modules
-		[ -f "$repo/$out/mtty.ko" ] || die "$out/mtty.ko was not built"
+		build_mtty build/mtty "/usr/src/linux-headers-$kver" "$kver"
+		;;
+	mtty-mvf)
+		# mtty again, for the dirty-tracking kernel (its VFIO cdevs:
+		# the conformance suite runs both devices through them), into
+		# build/mtty-<release>/; conformance/run.sh loads the
+		# one built for the running kernel
+		need_root
+		kdir=$("$here/kernel.sh")
+		krel=$(cat "$kdir/build/include/config/kernel.release")
+		MVF_KERNEL_DIR=$kdir build_mtty "build/mtty-$krel" \
+			/mvf-kernel/build "$krel"
 		;;
 	vfio-mig-host)
 		echo "build: vfio-mig (host, build/host/vfio-mig)" >&2

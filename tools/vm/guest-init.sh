@@ -146,7 +146,7 @@ mount -a -T /mvf-src/tools/vm/guest-fstab
 # The dirty-tracking kernel (tools/vm/kernel.sh, its install/ tree) and
 # trixie's 6.12 (tools/vm/buildroot-612.sh's chroot) have their modules
 # outside the rootfs, at /mvf-kernel; show them at /lib/modules in this VM
-# only, and 6.12's /boot too (its config-<release>, which tests read).
+# only, and their /boot too (config-<release>, which tests read).
 rel=$(uname -r)
 for kdir in /mvf-kernel/install /mvf-kernel; do
 	[ ! -d "/lib/modules/$rel" ] && [ -d "$kdir/lib/modules/$rel" ] || continue

@@ -10,7 +10,11 @@
 # every REPORT fails with -EOPNOTSUPP in the core, before any variant
 # driver is asked, and QEMU cannot use device dirty tracking at all
 # (Documentation/qemu.rst).  Upstream distributions that enable mlx5 or
-# pds vfio drivers have it.
+# pds vfio drivers have it.  CONFIG_VFIO_DEVICE_CDEV (which needs IOMMUFD)
+# is on as well, next to the group interface: it gives every VFIO device
+# a /dev/vfio/devices/vfioN node, so the tools and the conformance suite
+# run through the iommufd cdev too (selftests/guest-run.sh, cdev
+# programs).
 #
 # Only the modules the test VM loads are built (localmodconfig), and no
 # debug info, so the build takes minutes, not hours.  Module signing is off
@@ -22,6 +26,7 @@
 #                            modules build against (make -C .../build M=...)
 #   build/arch/x86/boot/bzImage
 #   install/lib/modules/<release>/   modules_install output, with depmod
+#   install/boot/config-<release>    the configuration
 # Inside the rootfs (tools/vm/enter.sh, run.sh) the cache directory is at
 # /mvf-kernel (MVF_KERNEL_DIR, see lib.sh).  Prints the host path on stdout.
 #
@@ -45,7 +50,7 @@ if [ "${1:-}" = --in-chroot ]; then
 	mkdir -p "$b"
 	cp "/boot/config-$kver" "$b/.config"
 	cfg="$src/scripts/config --file $b/.config"
-	$cfg --enable IOMMUFD \
+	$cfg --enable IOMMUFD --enable VFIO_DEVICE_CDEV \
 		--disable DEBUG_INFO_BTF --disable DEBUG_INFO_DWARF5 \
 		--disable DEBUG_INFO_DWARF4 \
 		--disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
@@ -60,10 +65,12 @@ if [ "${1:-}" = --in-chroot ]; then
 	for m in $MODULES; do echo "$m 16384 0"; done >"$b/lsmod"
 	make -s -C "$src" O="$b" olddefconfig
 	make -s -C "$src" O="$b" LSMOD="$b/lsmod" localmodconfig </dev/null
-	grep -qx 'CONFIG_IOMMUFD_DRIVER=y' "$b/.config" || {
-		echo "kernel: CONFIG_IOMMUFD_DRIVER is not set after olddefconfig" >&2
-		exit 1
-	}
+	for c in CONFIG_IOMMUFD_DRIVER=y CONFIG_VFIO_DEVICE_CDEV=y CONFIG_VFIO_GROUP=y; do
+		grep -qx "$c" "$b/.config" || {
+			echo "kernel: $c is not in the configuration after localmodconfig" >&2
+			exit 1
+		}
+	done
 	log=/mvf-kernel/build.log
 	make -C "$src" O="$b" -j"${MVF_JOBS:-2}" bzImage modules >"$log" 2>&1 || {
 		grep -E -m 20 -B 3 'error|Error' "$log" >&2
@@ -72,6 +79,11 @@ if [ "${1:-}" = --in-chroot ]; then
 	}
 	make -s -C "$src" O="$b" INSTALL_MOD_PATH=/mvf-kernel/install \
 		INSTALL_MOD_STRIP=1 modules_install >>"$log" 2>&1
+	# /boot/config-<release>, as a distribution kernel has it: the
+	# tests read the running kernel's options there (guest-init.sh
+	# shows install/boot at /boot)
+	rel=$(cat "$b/include/config/kernel.release")
+	install -D -m 644 "$b/.config" "/mvf-kernel/install/boot/config-$rel"
 	exit 0
 fi
 
@@ -113,8 +125,10 @@ echo "kernel: building $src with CONFIG_IOMMUFD (localmodconfig) in $tmp (about 
 start=$(date +%s)
 MVF_KERNEL_DIR=$tmp "$here/enter.sh" /mvf-src/tools/vm/kernel.sh --in-chroot "$src" "$kver"
 rel=$(cat "$tmp/build/include/config/kernel.release")
-[ -f "$tmp/build/arch/x86/boot/bzImage" ] && [ -d "$tmp/install/lib/modules/$rel" ] ||
-	die "the kernel build left no bzImage or modules"
+if [ ! -f "$tmp/build/arch/x86/boot/bzImage" ] || [ ! -d "$tmp/install/lib/modules/$rel" ] ||
+	[ ! -f "$tmp/install/boot/config-$rel" ]; then
+	die "the kernel build left no bzImage, modules or config"
+fi
 echo "kernel: $rel built in $(($(date +%s) - start)) s" >&2
 touch "$tmp/.mvf-ready"
 rm -rf "$out"

@@ -11,9 +11,10 @@
 #          trixie's 6.12 headers, one test), the dirty-tracking kernel
 #          (tools/vm/kernel.sh, cached), the mvf-dkms package, and five VM boots: every guest
 #          program on Debian's kernel; mig_inflight on it with the
-#          emulator's --slow-chunks 200; mig_dirty and the QEMU migrations on
-#          the dirty-tracking kernel (QEMU's default, device dirty
-#          tracking); and a QEMU migration with a broken tracker that the
+#          emulator's --slow-chunks 200; mig_dirty, vfio-mig, the
+#          conformance suite (mvf and mtty, through the groups and the
+#          iommufd cdevs) and the QEMU migrations on the dirty-tracking
+#          kernel (QEMU's default, device dirty tracking); and a QEMU migration with a broken tracker that the
 #          migrated guest must catch; and a fifth, the installed-modules
 #          lane: the mvf-dkms package (tools/vm/build.sh deb) apt installed
 #          on a throwaway overlay root, the devices bound by udev, driverctl
