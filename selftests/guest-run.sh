@@ -71,7 +71,7 @@ KO_DIR=$SRC
 # row (it once lost a race in the emulator's write ordering); vfio-mig:
 # the vfio-mig tool's smoke test; qemu-mig: QEMU live migration of a VM
 # owning VFs (selftests/qemu/qemu-mig.py).
-DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty vfio_mig_conformance vfio-mig qemu-mig"
+DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty mig_lifecycle vfio_mig_conformance vfio-mig qemu-mig"
 TESTS=${MVF_TESTS:-$DEFAULT_TESTS}
 REINIT_RUNS=${MVF_REINIT_RUNS:-50}
 # shellcheck source=selftests/lib/runner.sh
