@@ -23,6 +23,12 @@
  *  - data_fd_outlives_unbind: a saving data_fd kept after its device was
  *    closed does not stop the VF from being unbound and bound again to
  *    mvf_vfio_pci; the old fd then reads -ENODEV;
+ *  - event_flood_other_vf: with the PF's event IRQ paused (debugfs
+ *    events_paused, a slow consumer), VF0's user fills the shared event
+ *    queue with DEVMEM_ACTIVE writes during VF0's PRE_COPY, then VF1's
+ *    PRECOPY_DATA event is dropped; once events run again, VF1's poll()
+ *    waiter at the temporary end still wakes (MVF_EVENT_LOST) with POLLIN
+ *    and the dirtied page is read;
  *  - vcap_write_ignored: a user write to the VF->PF link capability
  *    through the VFIO config region changes nothing, neither what the user
  *    reads back nor what the device holds (sysfs config).
@@ -94,13 +100,18 @@ static int pf_unbind(const char *pf)
 	return write_file("/sys/bus/pci/drivers/mvf_core/unbind", pf);
 }
 
-static int pf_reset_queues(const char *pf)
+static int pf_debugfs(const char *pf, const char *file, const char *val)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path),
-		 "/sys/kernel/debug/mvf_core/%s/reset_queues", pf);
-	return write_file(path, "1");
+	snprintf(path, sizeof(path), "/sys/kernel/debug/mvf_core/%s/%s", pf,
+		 file);
+	return write_file(path, val);
+}
+
+static int pf_reset_queues(const char *pf)
+{
+	return pf_debugfs(pf, "reset_queues", "1");
 }
 
 FIXTURE_SETUP(lc)
@@ -126,7 +137,8 @@ FIXTURE_TEARDOWN(lc)
 		if (self->fd[i] >= 0)
 			close(self->fd[i]);
 	mvf_pair_close(&self->p);
-	/* leave the PF and the VFs bound as found, whatever happened */
+	/* leave the PF, its event IRQ and the VFs as found */
+	pf_debugfs(self->pf, "events_paused", "0");
 	if (pf_bind(self->pf))
 		fprintf(stderr, "# PF %s: bind to mvf_core failed\n", self->pf);
 	for (i = 0; i < 2; i++)
@@ -199,15 +211,22 @@ static void poller_start(struct __test_metadata *_metadata, struct poller *w,
 	ASSERT_FALSE(w->done) TH_LOG("poll() returned at the temporary end");
 }
 
+/* Join the waiter if it returns within LC_WAKE_MS: 0 or an errno. */
+static int poller_join(struct poller *w)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts))
+		return errno;
+	ts.tv_sec += LC_WAKE_MS / 1000;
+	return pthread_timedjoin_np(w->thr, NULL, &ts);
+}
+
 /* The waiter must wake within LC_WAKE_MS with the error mask. */
 static void poller_expect_err(struct __test_metadata *_metadata,
 			      struct poller *w)
 {
-	struct timespec ts;
-
-	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
-	ts.tv_sec += LC_WAKE_MS / 1000;
-	ASSERT_EQ(0, pthread_timedjoin_np(w->thr, NULL, &ts))
+	ASSERT_EQ(0, poller_join(w))
 		TH_LOG("poll() waiter not woken within %d ms", LC_WAKE_MS);
 	ASSERT_EQ(1, w->ret);
 	ASSERT_EQ(LC_POLL_ERR, w->revents)
@@ -411,6 +430,77 @@ TEST_F_TIMEOUT(lc, data_fd_outlives_unbind, 600)
 	ASSERT_EQ(-EINVAL, precopy_info(self->fd[0]));
 	mvf_dev_close(&d);
 	mvf_vfio_fini(&v);
+}
+
+/* More DEVMEM_ACTIVE changes than the driver's 64-entry event queue. */
+#define LC_FLOOD	80u
+
+TEST_F_TIMEOUT(lc, event_flood_other_vf, 600)
+{
+	struct mvf_dev *vf0 = &self->p.dev[0], *vf1 = &self->p.dev[1];
+	uint32_t active = mvf_rd32(vf0, MVF_VF_REG_DEVMEM_ACTIVE);
+	uint8_t page[MVF_IMG_PAGE_SIZE];
+	uint64_t pat = 0xf100d00d0000000full;
+	struct mvf_buf got = { 0 };
+	struct pollfd pfd;
+	struct mvf_desc d;
+	struct poller w;
+	unsigned int i;
+	ssize_t n;
+
+	ASSERT_LT(1u, active);
+	/* VF1 at its temporary end, a waiter asleep */
+	ASSERT_SET_STATE_FD(vf1, VFIO_DEVICE_STATE_PRE_COPY, &self->fd[1]);
+	drain(_metadata, self, self->fd[1]);
+	ASSERT_FALSE(_metadata->exit_code);
+	poller_start(_metadata, &w, self->fd[1]);
+	ASSERT_FALSE(_metadata->exit_code);
+
+	ASSERT_EQ(0, pf_debugfs(self->pf, "events_paused", "1"));
+	/* VF0's user: INITIAL_CHANGED after INITIAL_CHANGED */
+	ASSERT_SET_STATE_FD(vf0, VFIO_DEVICE_STATE_PRE_COPY, &self->fd[0]);
+	for (i = 0; i < LC_FLOOD; i++) {
+		uint32_t want = i & 1 ? active : active / 2;
+
+		mvf_wr32(vf0, MVF_VF_REG_DEVMEM_ACTIVE, want);
+		if (mvf_rd32(vf0, MVF_VF_REG_DEVMEM_ACTIVE) != want)
+			break;
+	}
+	ASSERT_EQ(LC_FLOOD, i) TH_LOG("DEVMEM_ACTIVE write %u ignored", i);
+	/* VF1's new precopy data: its one-shot event finds the queue full */
+	d = mvf_desc_make(MVF_DESC_OP_DFILL, MVF_IMG_PAGE_SIZE, 0,
+			  9 * MVF_IMG_PAGE_SIZE, pat, 0xf100d);
+	ASSERT_EQ(0, mvf_ring_exec(vf1, &self->p.ring[1], &d, NULL));
+	usleep(LC_QUIET_MS * 1000);
+	ASSERT_FALSE(w.done) TH_LOG("woken with the event IRQ paused");
+	ASSERT_EQ(0, pf_debugfs(self->pf, "events_paused", "0"));
+
+	ASSERT_EQ(0, poller_join(&w)) TH_LOG("VF1's waiter not woken");
+	ASSERT_EQ(1, w.ret);
+	ASSERT_EQ(POLLIN | POLLRDNORM, w.revents)
+		TH_LOG("revents 0x%x", w.revents);
+	/* the page itself comes through */
+	for (;;) {
+		ASSERT_EQ(0, mvf_buf_reserve(&got, got.len + LC_CHUNK));
+		n = rd(self->fd[1], got.data + got.len, LC_CHUNK);
+		if (n == -ENOMSG)
+			break;
+		ASSERT_LT(0, n) TH_LOG("read: %s", strerror((int)-n));
+		got.len += (size_t)n;
+	}
+	mvf_pattern_fill(page, sizeof(page), pat);
+	ASSERT_TRUE(got.len >= sizeof(page) &&
+		    memmem(got.data, got.len, page, sizeof(page)))
+		TH_LOG("the dirtied page is not in the %zu bytes read",
+		       got.len);
+	mvf_buf_free(&got);
+	pfd = (struct pollfd){ .fd = self->fd[1], .events = LC_POLL_EVENTS };
+	ASSERT_LE(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, pfd.revents & POLLERR);
+
+	ASSERT_SET_STATE(vf1, VFIO_DEVICE_STATE_RUNNING);
+	ASSERT_SET_STATE(vf0, VFIO_DEVICE_STATE_RUNNING);
+	mvf_wr32(vf0, MVF_VF_REG_DEVMEM_ACTIVE, active);
 }
 
 /* Offset of the mvf link capability in config space read from @cfg. */

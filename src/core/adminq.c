@@ -703,6 +703,7 @@ static const char *mvf_event_name(u16 type)
 	case MVF_EVENT_TRACKER_ERROR:	return "dirty tracker error";
 	case MVF_EVENT_VF_RESET:	return "VF reset";
 	case MVF_EVENT_PRECOPY_DATA:	return "new precopy data";
+	case MVF_EVENT_LOST:		return "events lost (queue full)";
 	default:			return "unknown event";
 	}
 }

@@ -92,6 +92,7 @@ struct mvf_vf_event_cb {
  * @vf_event_cbs: @num_vfs per-VF event callbacks
  *
  * @debugfs: the PF's debugfs directory (mvf_core/<bdf>), or NULL
+ * @eq_paused: debugfs events_paused disabled the event IRQ; @aq_lock
  *
  * @irq_aq: Linux IRQ of MVF_PF_MSIX_ADMINQ
  * @irq_eq: Linux IRQ of MVF_PF_MSIX_EVENTQ
@@ -149,6 +150,7 @@ struct mvf_pf {
 	struct mvf_vf_event_cb *vf_event_cbs;
 
 	struct dentry *debugfs;
+	bool eq_paused;
 
 	int irq_aq;
 	int irq_eq;

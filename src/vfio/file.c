@@ -989,7 +989,10 @@ void mvf_vfio_save_file_final(struct mvf_vfio_mig_file *migf)
  * counts a restart of the initial data (@ev_gen: the next
  * VFIO_MIG_GET_PRECOPY_INFO accounts for it, if its VF_QUERY_SIZE did not
  * already show the device's newer initial_gen) and makes the next read()
- * re-query the initial bytes.  Only wakes waiters: sends no
+ * re-query the initial bytes.  MVF_EVENT_LOST (the VF's events were
+ * dropped, a full event queue) may stand for either, so it wakes waiters
+ * and makes the next read() re-query; the query's initial_gen tells of a
+ * lost restart, SAVE_CHUNK of lost data.  Only wakes waiters: sends no
  * admin command and takes only @migf->ev_lock, so it may run in the event
  * callback.
  */
@@ -999,6 +1002,9 @@ void mvf_vfio_save_file_event(struct mvf_vfio_mig_file *migf, u16 type)
 	switch (type) {
 	case MVF_EVENT_INITIAL_CHANGED:
 		migf->ev_gen++;
+		fallthrough;
+	case MVF_EVENT_LOST:
+		/* Lost events may have been either: re-query, and wake. */
 		migf->initial_stale = true;
 		fallthrough;
 	case MVF_EVENT_PRECOPY_DATA:

@@ -588,8 +588,10 @@ void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev)
  * Runs in the PF's event queue IRQ thread, or in the core's PF queue
  * reset or PF remove: sends no admin command and takes only spinlocks.
  * Forwards the event to the data_fd whose device session is open, if any
- * (@event_migf): MVF_EVENT_PRECOPY_DATA and MVF_EVENT_INITIAL_CHANGED wake
- * the poll() waiters of a saving one (INITIAL_CHANGED latches a REINIT).
+ * (@event_migf): MVF_EVENT_PRECOPY_DATA, MVF_EVENT_INITIAL_CHANGED and
+ * MVF_EVENT_LOST (the VF's events were dropped by a full event queue)
+ * wake the poll() waiters of a saving one (INITIAL_CHANGED latches a
+ * REINIT; LOST makes the next read() re-query the device).
  * A core-generated MVF_EVENT_VF_RESET (MVF_VF_RESET_DATA_PF: a PF queue
  * reset; MVF_VF_RESET_DATA_PF_GONE: the PF is being unbound) dropped the
  * session without any function reset, so the file is marked lost
