@@ -116,42 +116,61 @@ static void mvf_vfio_disable_files(struct mvf_vfio_pci_device *mvdev)
 /*
  * Bring the VF back to running after a reset or before the device is
  * closed.  An FLR returns the VF to RUNNING, but a reset that raced with
- * set_state may have come before the last suspend; so resume as far as
- * @mig_state says the VF may be suspended.  A resume step the VF is not in
- * fails with -EBUSY (MVF_AQ_STS_BAD_STATE), which is expected here.
+ * set_state may have come before the last suspend, so resume fully:
+ * VF_RESUME FULL then P2P, each a no-op from the state it leads to.
+ * FULL's -EBUSY is ambiguous: MVF_AQ_STS_BAD_STATE (the VF is RUNNING
+ * already: fine) or MVF_AQ_STS_BUSY (a save or load session still blocks
+ * a STOPPED VF, e.g. one whose SAVE_END failed).  P2P tells them apart: it
+ * succeeds from RUNNING and QUIESCED and fails only on a STOPPED VF.  If
+ * it fails, end whatever session the device may still hold (SAVE_END,
+ * LOAD_ABORT; the data_fds are disabled already) and try once more.
+ * Return: 0 once the VF runs, else the errno of the last VF_RESUME.
  */
-static void mvf_vfio_resume_running(struct mvf_vfio_pci_device *mvdev)
+static int mvf_vfio_resume_running(struct mvf_vfio_pci_device *mvdev)
 {
+	struct mvf_pf *pf = mvdev->pf;
+	u16 vf = mvdev->vf_id;
 	int ret;
 
 	lockdep_assert_held(&mvdev->state_mutex);
 
-	switch (mvdev->mig_state) {
-	case VFIO_DEVICE_STATE_RUNNING:
-	case VFIO_DEVICE_STATE_PRE_COPY:
-		return;
-	case VFIO_DEVICE_STATE_RUNNING_P2P:
-	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
-		break;
-	default:
-		/* STOP, STOP_COPY, RESUMING, ERROR: possibly STOPPED */
-		ret = mvf_vf_resume(mvdev->pf, mvdev->vf_id, MVF_SUSPEND_FULL);
-		if (ret && ret != -EBUSY)
-			dev_dbg(mvf_vfio_dev(mvdev), "VF_RESUME FULL: %pe\n",
-				ERR_PTR(ret));
-		break;
-	}
-	ret = mvf_vf_resume(mvdev->pf, mvdev->vf_id, MVF_SUSPEND_P2P);
-	if (ret && ret != -EBUSY)
-		dev_dbg(mvf_vfio_dev(mvdev), "VF_RESUME P2P: %pe\n",
-			ERR_PTR(ret));
+	if (mvdev->mig_state == VFIO_DEVICE_STATE_RUNNING ||
+	    mvdev->mig_state == VFIO_DEVICE_STATE_PRE_COPY)
+		return 0;
+
+	mvf_vf_resume(pf, vf, MVF_SUSPEND_FULL);
+	ret = mvf_vf_resume(pf, vf, MVF_SUSPEND_P2P);
+	if (ret != -EBUSY)
+		return ret;
+
+	/* Still STOPPED: a session the driver no longer owns blocks it. */
+	dev_warn_ratelimited(mvf_vfio_dev(mvdev),
+			     "VF stays stopped after a reset; ending its leftover save/load session\n");
+	mvf_vf_save_end(pf, vf);
+	mvf_vf_load_abort(pf, vf);
+	mvf_vf_resume(pf, vf, MVF_SUSPEND_FULL);
+	return mvf_vf_resume(pf, vf, MVF_SUSPEND_P2P);
 }
 
-/* The deferred part of a reset; see mvf_vfio_lm_reset_done(). */
+/*
+ * The deferred part of a reset; see mvf_vfio_lm_reset_done().  The state
+ * is RUNNING only if the VF runs: if it cannot be resumed (the PF is
+ * unbound, the admin queue is dead, a session cannot be ended), ERROR,
+ * which the next reset may leave.
+ */
 static void mvf_vfio_reset_locked(struct mvf_vfio_pci_device *mvdev)
 {
+	int ret;
+
 	mvf_vfio_disable_files(mvdev);
-	mvf_vfio_resume_running(mvdev);
+	ret = mvf_vfio_resume_running(mvdev);
+	if (ret) {
+		dev_err_ratelimited(mvf_vfio_dev(mvdev),
+				    "cannot resume the VF after a reset: %pe; device state is ERROR\n",
+				    ERR_PTR(ret));
+		mvdev->mig_state = VFIO_DEVICE_STATE_ERROR;
+		return;
+	}
 	mvdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 }
 
