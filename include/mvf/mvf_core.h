@@ -63,8 +63,9 @@ struct mvf_vf_sizes {
 /**
  * struct mvf_vf_event - one device event for a VF, CPU byte order
  * @type: enum mvf_event_type (mvf_admin.h): MVF_EVENT_INITIAL_CHANGED,
- *        MVF_EVENT_TRACKER_ERROR, MVF_EVENT_VF_RESET or
- *        MVF_EVENT_PRECOPY_DATA; unknown types must be ignored
+ *        MVF_EVENT_TRACKER_ERROR, MVF_EVENT_VF_RESET,
+ *        MVF_EVENT_PRECOPY_DATA or MVF_EVENT_LOST (events of the VF were
+ *        dropped by a full event queue); unknown types must be ignored
  * @vf_id: VF the event concerns, < the PF's number of VFs
  * @data: event-specific data (Documentation/device.rst); for
  *        MVF_EVENT_VF_RESET, 0 after a VF reset posted by the device,

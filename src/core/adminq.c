@@ -821,7 +821,8 @@ void mvf_aq_free_irqs(struct mvf_pf *pf)
  *
  * A VF driver sets one callback per VF (normally when it binds the VF) to
  * receive that VF's device events: MVF_EVENT_INITIAL_CHANGED,
- * MVF_EVENT_PRECOPY_DATA, MVF_EVENT_VF_RESET and MVF_EVENT_TRACKER_ERROR.
+ * MVF_EVENT_PRECOPY_DATA, MVF_EVENT_VF_RESET, MVF_EVENT_TRACKER_ERROR and
+ * MVF_EVENT_LOST.
  * Events that arrive while no callback is set are dropped.  It must clear
  * the callback before mvf_pf_put(); once this returns after clearing, @fn
  * is no longer running and will not be called again.  After the PF is
