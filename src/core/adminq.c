@@ -464,14 +464,14 @@ unsigned int mvf_pf_notify_vfs(struct mvf_pf *pf, u32 data)
  * @victim: the command whose timeout led here, failed with -ETIMEDOUT;
  *          NULL if none (a bogus completion, the debugfs reset_queues)
  *
- * CTRL.RESET, then every command still in flight (of any VF, synchronous
- * or a data-path chunk) fails with -EIO, and the admin and event queues
- * are programmed and enabled again.  The reset drops every VF's save and
- * load session and frees every VF's dirty tracker, so every VF driver gets
- * a core-generated MVF_EVENT_VF_RESET (MVF_VF_RESET_DATA_PF) whatever the
- * outcome.  If the queues do not come back the admin queue is marked dead
- * (later commands fail with -EIO).  Used by admin queue recovery and by
- * the debugfs file reset_queues.
+ * CTRL.RESET drops every VF's save and load session and frees every VF's
+ * dirty tracker, so every VF driver gets a core-generated
+ * MVF_EVENT_VF_RESET (MVF_VF_RESET_DATA_PF) whatever the outcome.  Then
+ * every command still in flight (of any VF, synchronous or a data-path
+ * chunk) fails with -EIO, and the admin and event queues are programmed
+ * and enabled again.  If the queues do not come back the admin queue is
+ * marked dead (later commands fail with -EIO).  Used by admin queue
+ * recovery and by the debugfs file reset_queues.
  *
  * Context: process context, sleeps; caller holds @pf->aq_lock.
  * Return: 0, or the errno of mvf_hw_reset() / mvf_queues_enable().
@@ -489,14 +489,18 @@ int mvf_pf_reset_queues(struct mvf_pf *pf, struct mvf_vf_cmd *victim)
 	if (ret)
 		pf->dma_live = true;	/* not even a reset stopped it */
 	/*
+	 * Whatever the outcome, no VF session survives this.  The VF drivers
+	 * hear of it before their commands in flight fail, so that they can
+	 * tell the user why.
+	 */
+	notified = mvf_pf_notify_vfs(pf, MVF_VF_RESET_DATA_PF);
+	/*
 	 * No parked command can complete any more.  If the device did not
 	 * stop (@dma_live), their buffers are leaked by mvf_pf_dma_free().
 	 */
 	mvf_aq_fail_all(pf, victim, -EIO);
 	if (!ret)
 		ret = mvf_queues_enable(pf);
-	/* Whatever the outcome, no VF session survives this. */
-	notified = mvf_pf_notify_vfs(pf, MVF_VF_RESET_DATA_PF);
 	enable_irq(pf->irq_eq);
 	dev_warn(&pf->pdev->dev,
 		 "PF queue reset dropped the save/load sessions of all %u VFs; %u VF drivers notified\n",

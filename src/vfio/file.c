@@ -247,18 +247,24 @@ mvf_vfio_migf_fail(struct mvf_vfio_mig_file *migf, int err,
  * reset (then reset_done() disables the file too) or a full reset of the
  * PF's admin queue by mvf_core's recovery (no reset_done() at all).  The
  * file fails with -ENODEV, as a disabled one, and owns no session any
- * more (the exit arc has nothing to end).  Anything else poisons the
- * stream with its errno.
+ * more (the exit arc has nothing to end).  A session loss the event
+ * callback reported first (@ev_lost) wins: the PF queue reset also fails
+ * the chunks in flight (-EIO), but the user is told why (-ECONNRESET,
+ * -ENODEV).  Anything else poisons the stream with its errno.
  */
 static __printf(3, 4) int
 mvf_vfio_migf_cmd_failed_locked(struct mvf_vfio_mig_file *migf, int err,
 				const char *fmt, ...)
 {
 	va_list args;
+	int ret;
 
 	lockdep_assert_held(&migf->lock);
 
-	if (err == -ENOENT && !migf->disabled && !migf->error) {
+	ret = mvf_vfio_migf_usable_locked(migf);
+	if (ret)
+		return ret;
+	if (err == -ENOENT) {
 		dev_warn_ratelimited(migf->dev,
 				     "%s data_fd at byte %llu: the device dropped the migration session (VF or PF reset)\n",
 				     mvf_vfio_migf_name(migf), migf->total);
@@ -350,7 +356,7 @@ static void mvf_vfio_save_prefetch_locked(struct mvf_vfio_mig_file *migf)
 
 	lockdep_assert_held(&migf->lock);
 
-	if (!migf->final || migf->dev_end || migf->disabled || migf->error)
+	if (!migf->final || migf->dev_end || mvf_vfio_migf_usable_locked(migf))
 		return;
 	busy = migf->q_len + (migf->cur_chunk >= 0);
 	while (busy++ < migf->nbufs)

@@ -78,7 +78,9 @@ struct mvf_vfio_chunk {
  * struct mvf_vfio_mig_file - a saving or resuming data_fd
  * @filp: the anon-inode file; its private_data is this structure
  * @type: direction
- * @pf: PF of the VF (the device's reference; see the life cycle above)
+ * @pf: PF of the VF (the device's reference; see the life cycle above);
+ *       after that, release() uses it only to free @bufs, each of which
+ *       holds a PF reference of its own
  * @vf_id: VF index on @pf
  * @dev: the VF's struct device, for messages
  * @vdev: the VF's vfio_device, for the PRECOPY_INFOv2 opt-in; no
