@@ -63,24 +63,6 @@ FIXTURE(lc) {
 	int fd[2];		/* data_fds the test holds, -1 if none */
 };
 
-/* Write @val to sysfs/debugfs file @path.  0 or -errno. */
-static int write_file(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd, ret = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		ret = -errno;
-	else if ((size_t)n != strlen(val))
-		ret = -EIO;
-	close(fd);
-	return ret;
-}
-
 static bool driver_is(const char *bdf, const char *want)
 {
 	char drv[64];
@@ -92,26 +74,17 @@ static int pf_bind(const char *pf)
 {
 	if (driver_is(pf, "mvf_core"))
 		return 0;
-	return write_file("/sys/bus/pci/drivers/mvf_core/bind", pf);
+	return mvf_sysfs_write("/sys/bus/pci/drivers/mvf_core/bind", pf);
 }
 
 static int pf_unbind(const char *pf)
 {
-	return write_file("/sys/bus/pci/drivers/mvf_core/unbind", pf);
-}
-
-static int pf_debugfs(const char *pf, const char *file, const char *val)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/mvf_core/%s/%s", pf,
-		 file);
-	return write_file(path, val);
+	return mvf_sysfs_write("/sys/bus/pci/drivers/mvf_core/unbind", pf);
 }
 
 static int pf_reset_queues(const char *pf)
 {
-	return pf_debugfs(pf, "reset_queues", "1");
+	return mvf_pf_debugfs_write(pf, "reset_queues", "1");
 }
 
 FIXTURE_SETUP(lc)
@@ -138,12 +111,13 @@ FIXTURE_TEARDOWN(lc)
 			close(self->fd[i]);
 	mvf_pair_close(&self->p);
 	/* leave the PF, its event IRQ and the VFs as found */
-	pf_debugfs(self->pf, "events_paused", "0");
+	mvf_pf_debugfs_write(self->pf, "events_paused", "0");
 	if (pf_bind(self->pf))
 		fprintf(stderr, "# PF %s: bind to mvf_core failed\n", self->pf);
 	for (i = 0; i < 2; i++)
 		if (!driver_is(mvf_vf_bdf[i], "mvf_vfio_pci"))
-			write_file("/sys/bus/pci/drivers_probe", mvf_vf_bdf[i]);
+			mvf_sysfs_write("/sys/bus/pci/drivers_probe",
+					mvf_vf_bdf[i]);
 	free(self->buf);
 	vt_buf_free(&self->stream);
 }
@@ -412,9 +386,9 @@ TEST_F_TIMEOUT(lc, data_fd_outlives_unbind, 600)
 	ASSERT_EQ(-ENODEV, rd(self->fd[0], self->buf, 4096));
 
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", bdf);
-	ASSERT_EQ(0, write_file(path, bdf));
+	ASSERT_EQ(0, mvf_sysfs_write(path, bdf));
 	ASSERT_FALSE(driver_is(bdf, "mvf_vfio_pci"));
-	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers_probe", bdf));
+	ASSERT_EQ(0, mvf_sysfs_write("/sys/bus/pci/drivers_probe", bdf));
 	ASSERT_TRUE(driver_is(bdf, "mvf_vfio_pci"))
 		TH_LOG("%s: not bound again while an old data_fd is open",
 		       bdf);
@@ -457,7 +431,7 @@ TEST_F_TIMEOUT(lc, event_flood_other_vf, 600)
 	poller_start(_metadata, &w, self->fd[1]);
 	ASSERT_FALSE(_metadata->exit_code);
 
-	ASSERT_EQ(0, pf_debugfs(self->pf, "events_paused", "1"));
+	ASSERT_EQ(0, mvf_pf_debugfs_write(self->pf, "events_paused", "1"));
 	/* VF0's user: INITIAL_CHANGED after INITIAL_CHANGED */
 	ASSERT_SET_STATE_FD(vf0, VFIO_DEVICE_STATE_PRE_COPY, &self->fd[0]);
 	for (i = 0; i < LC_FLOOD; i++) {
@@ -474,7 +448,7 @@ TEST_F_TIMEOUT(lc, event_flood_other_vf, 600)
 	ASSERT_EQ(0, mvf_ring_exec(vf1, &self->p.ring[1], &d, NULL));
 	usleep(LC_QUIET_MS * 1000);
 	ASSERT_FALSE(w.done) TH_LOG("woken with the event IRQ paused");
-	ASSERT_EQ(0, pf_debugfs(self->pf, "events_paused", "0"));
+	ASSERT_EQ(0, mvf_pf_debugfs_write(self->pf, "events_paused", "0"));
 
 	ASSERT_EQ(0, poller_join(&w)) TH_LOG("VF1's waiter not woken");
 	ASSERT_EQ(1, w.ret);
