@@ -33,51 +33,61 @@
 
 static struct dentry *mvf_debugfs_root;
 
+/*
+ * A write of a boolean ("1", "y", "0", "n", ...) to one of @pf's files:
+ * @op runs with @pf->aq_lock held, unless the PF is being removed.
+ * Returns the count, the parse error, -ENODEV, or @op's errno.
+ */
+static ssize_t mvf_debugfs_write_bool(struct file *filp,
+				      const char __user *ubuf, size_t count,
+				      int (*op)(struct mvf_pf *pf, bool val))
+{
+	struct mvf_pf *pf = filp->private_data;
+	bool val;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &val);
+	if (ret)
+		return ret;
+
+	mutex_lock(&pf->aq_lock);
+	ret = pf->detached ? -ENODEV : op(pf, val);
+	mutex_unlock(&pf->aq_lock);
+	return ret ? ret : count;
+}
+
+/* reset_queues: aq_lock held. */
+static int mvf_debugfs_reset(struct mvf_pf *pf, bool reset)
+{
+	return reset ? mvf_pf_reset_queues(pf, NULL) : 0;
+}
+
+/* events_paused: aq_lock held. */
+static int mvf_debugfs_pause(struct mvf_pf *pf, bool pause)
+{
+	if (pause == pf->eq_paused)
+		return 0;
+	/* Waits for a running event thread, callbacks included. */
+	if (pause)
+		disable_irq(pf->irq_eq);
+	else
+		enable_irq(pf->irq_eq);
+	pf->eq_paused = pause;
+	return 0;
+}
+
 static ssize_t mvf_debugfs_reset_write(struct file *filp,
 				       const char __user *ubuf, size_t count,
 				       loff_t *ppos)
 {
-	struct mvf_pf *pf = filp->private_data;
-	bool reset;
-	int ret;
-
-	ret = kstrtobool_from_user(ubuf, count, &reset);
-	if (ret)
-		return ret;
-	if (!reset)
-		return count;
-
-	mutex_lock(&pf->aq_lock);
-	ret = pf->detached ? -ENODEV : mvf_pf_reset_queues(pf, NULL);
-	mutex_unlock(&pf->aq_lock);
-	return ret ? ret : count;
+	return mvf_debugfs_write_bool(filp, ubuf, count, mvf_debugfs_reset);
 }
 
 static ssize_t mvf_debugfs_pause_write(struct file *filp,
 				       const char __user *ubuf, size_t count,
 				       loff_t *ppos)
 {
-	struct mvf_pf *pf = filp->private_data;
-	bool pause;
-	int ret;
-
-	ret = kstrtobool_from_user(ubuf, count, &pause);
-	if (ret)
-		return ret;
-
-	mutex_lock(&pf->aq_lock);
-	if (pf->detached) {
-		ret = -ENODEV;
-	} else if (pause != pf->eq_paused) {
-		/* Waits for a running event thread, callbacks included. */
-		if (pause)
-			disable_irq(pf->irq_eq);
-		else
-			enable_irq(pf->irq_eq);
-		pf->eq_paused = pause;
-	}
-	mutex_unlock(&pf->aq_lock);
-	return ret ? ret : count;
+	return mvf_debugfs_write_bool(filp, ubuf, count, mvf_debugfs_pause);
 }
 
 static ssize_t mvf_debugfs_pause_read(struct file *filp, char __user *ubuf,
