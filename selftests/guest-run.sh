@@ -81,7 +81,7 @@ KO_DIR=$SRC
 # vfio_mig_conformance on VF0 and on mtty, side by side
 # (selftests/conformance/run.sh; vfio_mig_conformance alone runs it on VF0).
 # mig_golden: the committed golden streams (selftests/golden/) load.
-DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty conformance vfio-mig mig_golden qemu-mig"
+DEFAULT_TESTS="mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty mig_lifecycle conformance vfio-mig mig_golden qemu-mig"
 # Not in the default list: xkernel-save and xkernel-load, the two halves
 # of the cross-kernel test (selftests/mig_file.sh), which need boots of
 # two kernels in a row (tools/vm/test.sh check-612).  In MVF_TESTS the

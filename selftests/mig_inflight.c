@@ -22,6 +22,11 @@
  *  - close_fd_then_leave: the data_fd closed first, then the arc;
  *  - close_device: the device fd closed with the data_fd still open;
  *  - reset: VFIO_DEVICE_RESET with chunks queued;
+ *  - pf_reset_reader_waits: a PF queue reset (debugfs reset_queues) while
+ *    a reader waits for a held chunk: the reset fails the chunks in flight
+ *    (-EIO) but the reader is told why, -ECONNRESET, sticky; STOP_COPY ->
+ *    STOP succeeds (Documentation/driver.rst, "PF queue reset and PF
+ *    unbind");
  *  - resume_reset: VFIO_DEVICE_RESET with a LOAD_CHUNK queued, then a
  *    clean load of the whole stream makes VF1 equal VF0;
  *  - resume_close_device: the device fd closed with a LOAD_CHUNK queued;
@@ -32,6 +37,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -197,6 +203,56 @@ TEST_F_TIMEOUT(inf, reset, 300)
 	EXPECT_EQ(self->ref.len, again.len);
 	vt_buf_free(&again);
 	EXPECT_EQ(0, bad_kmsg(_metadata, self->kmsg));
+}
+
+/* A reader of a STOP_COPY data_fd until its first error. */
+struct reader {
+	int fd;
+	uint8_t *buf;		/* IF_IO bytes */
+	size_t got;		/* bytes read */
+	int err;		/* errno of the first failed read(), or 0 */
+};
+
+static void *reader_fn(void *arg)
+{
+	struct reader *r = arg;
+	ssize_t n;
+
+	for (;;) {
+		n = read(r->fd, r->buf, IF_IO);
+		if (n <= 0) {
+			r->err = n ? errno : 0;
+			return NULL;
+		}
+		r->got += (size_t)n;
+	}
+}
+
+TEST_F_TIMEOUT(inf, pf_reset_reader_waits, 300)
+{
+	struct reader r = { .fd = start_save(_metadata, self) };
+	char pf[1][MVF_BDF_LEN];
+	pthread_t thr;
+
+	ASSERT_EQ(1, mvf_sysfs_find(MVF_PCI_DEVICE_PF, pf, 1));
+	r.buf = malloc(IF_IO);
+	ASSERT_NE(NULL, r.buf);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, reader_fn, &r));
+	/* Each chunk is held in the device: the reader is waiting for one. */
+	usleep(100 * 1000);
+	ASSERT_EQ(0, mvf_pf_debugfs_write(pf[0], "reset_queues", "1"));
+	ASSERT_EQ(0, pthread_join(thr, NULL));
+	free(r.buf);
+	EXPECT_EQ(ECONNRESET, r.err) TH_LOG("reader: %s after %zu bytes",
+					    strerror(r.err), r.got);
+	EXPECT_GT(self->ref.len, IF_IO + r.got);
+	EXPECT_EQ(-1, read(r.fd, self->io, IF_IO));
+	EXPECT_EQ(ECONNRESET, errno);
+	/* The session is gone: the exit arc has nothing to end, no ERROR. */
+	ASSERT_SET_STATE(&self->p.dev[0], VFIO_DEVICE_STATE_STOP);
+	expect_enodev(_metadata, r.fd, false);
+	ASSERT_EQ(0, close(r.fd));
+	expect_clean(_metadata, self);
 }
 
 /* RESUMING data_fd of VF1 with three chunks written (LOAD_CHUNKs queued). */

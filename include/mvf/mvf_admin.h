@@ -257,6 +257,13 @@ enum mvf_event_type {
 	 * most once until the next EMPTY.
 	 */
 	MVF_EVENT_PRECOPY_DATA		= 0x04,
+	/*
+	 * Events of this VF were dropped because the event queue was full;
+	 * data: how many (saturating).  Posted as soon as there is room,
+	 * before any newer event.  The driver must assume any event of the
+	 * VF may have been among them and re-query what it needs.
+	 */
+	MVF_EVENT_LOST			= 0x05,
 };
 
 /**

@@ -38,7 +38,9 @@
  * PF.  QEMU cannot model SR-IOV for vfio-user functions, so a VF names its
  * PF by the PF's serial number and its own index.  Both PF and VFs carry
  * it; the PF's vf_index is 0 and num_vfs says how many VFs it owns.
- * Offsets are relative to the capability start.
+ * Offsets are relative to the capability start.  The whole capability is
+ * read-only: writes are ignored and its values never change, so drivers
+ * may read it once (Documentation/device.rst).
  */
 #define MVF_VCAP_LEN		0x14	/* value of the length byte */
 #define MVF_VCAP_TYPE		0x03	/* u8: MVF_VCAP_TYPE_LINK */

@@ -219,6 +219,8 @@ int mvf_sysfs_driver(const char *bdf, char *name, size_t len);
 int mvf_sysfs_find(uint16_t device, char bdfs[][MVF_BDF_LEN], int max);
 int mvf_select_vfs(int *argc, char **argv, char vf0[MVF_BDF_LEN],
 		   char vf1[MVF_BDF_LEN]);
+int mvf_sysfs_write(const char *path, const char *val);
+int mvf_pf_debugfs_write(const char *pf, const char *file, const char *val);
 
 /* ---- a buffer whose first touch blocks (uffd.c) ---- */
 

@@ -184,3 +184,40 @@ int mvf_select_vfs(int *argc, char **argv, char vf0[MVF_BDF_LEN],
 		MVF_PCI_VENDOR_ID, MVF_PCI_DEVICE_VF);
 	return -ENODEV;
 }
+
+/*
+ * Write @val to the sysfs or debugfs file @path (one write()).  Returns 0,
+ * -EIO for a short write, or the -errno of open()/write() (unprinted: a
+ * refused write is what some tests expect).
+ */
+int mvf_sysfs_write(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Write @val to mvf_core's debugfs file @file of PF @pf
+ * (<debugfs>/mvf_core/<PF BDF>/@file: reset_queues, events_paused).
+ * Returns as mvf_sysfs_write().
+ */
+int mvf_pf_debugfs_write(const char *pf, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/mvf_core/%s/%s", pf,
+		 file);
+	return mvf_sysfs_write(path, val);
+}

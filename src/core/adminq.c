@@ -419,26 +419,31 @@ int mvf_queues_disable(struct mvf_pf *pf)
 	return ret;
 }
 
-/*
- * A PF queue reset dropped every VF's save and load session
- * (Documentation/device.rst, "Reset behaviour").  Tell each VF driver
- * with a core-generated MVF_EVENT_VF_RESET (data MVF_VF_RESET_DATA_PF),
- * through the same callbacks, one at a time under event_lock, as device
- * events.  Called with aq_lock held and the event IRQ disabled, so no
- * device event is dispatched concurrently and these come before any event
- * of the re-enabled queue.
+/**
+ * mvf_pf_notify_vfs() - send a core-generated MVF_EVENT_VF_RESET to every VF
+ * @pf: the PF
+ * @data: the event's data: MVF_VF_RESET_DATA_PF (the PF's queues were
+ *        reset) or MVF_VF_RESET_DATA_PF_GONE (the PF is being unbound)
+ *
+ * Both drop every VF's save and load session (Documentation/device.rst,
+ * "Reset behaviour").  Each VF driver with a callback hears of it through
+ * that callback, one VF at a time under event_lock, as for device events.
+ * Queue recovery calls this with aq_lock held and the event IRQ disabled,
+ * so no device event is dispatched concurrently and these come before any
+ * event of the re-enabled queue; PF remove calls it with the PF detached.
+ *
+ * Context: process context; takes event_lock.
+ * Return: the number of VF drivers notified.
  */
-static void mvf_aq_notify_pf_reset(struct mvf_pf *pf)
+unsigned int mvf_pf_notify_vfs(struct mvf_pf *pf, u32 data)
 {
 	struct mvf_vf_event ev = {
 		.type = MVF_EVENT_VF_RESET,
-		.data = MVF_VF_RESET_DATA_PF,
+		.data = data,
 	};
 	struct mvf_vf_event_cb *cb;
 	unsigned int notified = 0;
 	u32 vf;
-
-	lockdep_assert_held(&pf->aq_lock);
 
 	mutex_lock(&pf->event_lock);
 	for (vf = 0; vf < pf->num_vfs; vf++) {
@@ -450,9 +455,59 @@ static void mvf_aq_notify_pf_reset(struct mvf_pf *pf)
 		notified++;
 	}
 	mutex_unlock(&pf->event_lock);
+	return notified;
+}
+
+/**
+ * mvf_pf_reset_queues() - reset the PF's queues and tell every VF driver
+ * @pf: the PF, bound (not detached), with its IRQs requested
+ * @victim: the command whose timeout led here, failed with -ETIMEDOUT;
+ *          NULL if none (a bogus completion, the debugfs reset_queues)
+ *
+ * CTRL.RESET drops every VF's save and load session and frees every VF's
+ * dirty tracker, so every VF driver gets a core-generated
+ * MVF_EVENT_VF_RESET (MVF_VF_RESET_DATA_PF) whatever the outcome.  Then
+ * every command still in flight (of any VF, synchronous or a data-path
+ * chunk) fails with -EIO, and the admin and event queues are programmed
+ * and enabled again.  If the queues do not come back the admin queue is
+ * marked dead (later commands fail with -EIO).  Used by admin queue
+ * recovery and by the debugfs file reset_queues.
+ *
+ * Context: process context, sleeps; caller holds @pf->aq_lock.
+ * Return: 0, or the errno of mvf_hw_reset() / mvf_queues_enable().
+ */
+int mvf_pf_reset_queues(struct mvf_pf *pf, struct mvf_vf_cmd *victim)
+{
+	unsigned int notified;
+	int ret;
+
+	lockdep_assert_held(&pf->aq_lock);
+
+	/* The event IRQ thread owns eq_head: keep it out while we reset. */
+	disable_irq(pf->irq_eq);
+	ret = mvf_hw_reset(pf);
+	if (ret)
+		pf->dma_live = true;	/* not even a reset stopped it */
+	/*
+	 * Whatever the outcome, no VF session survives this.  The VF drivers
+	 * hear of it before their commands in flight fail, so that they can
+	 * tell the user why.
+	 */
+	notified = mvf_pf_notify_vfs(pf, MVF_VF_RESET_DATA_PF);
+	/*
+	 * No parked command can complete any more.  If the device did not
+	 * stop (@dma_live), their buffers are leaked by mvf_pf_dma_free().
+	 */
+	mvf_aq_fail_all(pf, victim, -EIO);
+	if (!ret)
+		ret = mvf_queues_enable(pf);
+	enable_irq(pf->irq_eq);
 	dev_warn(&pf->pdev->dev,
 		 "PF queue reset dropped the save/load sessions of all %u VFs; %u VF drivers notified\n",
 		 pf->num_vfs, notified);
+	if (ret)
+		pf->aq_dead = true;
+	return ret;
 }
 
 /*
@@ -493,25 +548,10 @@ static void mvf_aq_recover(struct mvf_pf *pf, struct mvf_vf_cmd *victim)
 	}
 
 	dev_warn(dev, "admin queue did not restart, resetting PF queues\n");
-	/* The event IRQ thread owns eq_head: keep it out while we reset. */
-	disable_irq(pf->irq_eq);
-	ret = mvf_hw_reset(pf);
-	if (ret)
-		pf->dma_live = true;	/* not even a reset stopped it */
-	/*
-	 * No parked command can complete any more.  If the device did not
-	 * stop (@dma_live), their buffers are leaked by mvf_pf_dma_free().
-	 */
-	mvf_aq_fail_all(pf, victim, -EIO);
-	if (!ret)
-		ret = mvf_queues_enable(pf);
-	/* Whatever the outcome, no VF session survives this. */
-	mvf_aq_notify_pf_reset(pf);
-	enable_irq(pf->irq_eq);
+	ret = mvf_pf_reset_queues(pf, victim);
 	if (ret) {
 		dev_err(dev, "admin queue recovery failed (%d), queue disabled\n",
 			ret);
-		pf->aq_dead = true;
 		return;
 	}
 	dev_info(dev, "admin queue recovered by PF queue reset\n");
@@ -914,6 +954,7 @@ static const char *mvf_event_name(u16 type)
 	case MVF_EVENT_TRACKER_ERROR:	return "dirty tracker error";
 	case MVF_EVENT_VF_RESET:	return "VF reset";
 	case MVF_EVENT_PRECOPY_DATA:	return "new precopy data";
+	case MVF_EVENT_LOST:		return "events lost (queue full)";
 	default:			return "unknown event";
 	}
 }
@@ -1031,7 +1072,8 @@ void mvf_aq_free_irqs(struct mvf_pf *pf)
  *
  * A VF driver sets one callback per VF (normally when it binds the VF) to
  * receive that VF's device events: MVF_EVENT_INITIAL_CHANGED,
- * MVF_EVENT_PRECOPY_DATA, MVF_EVENT_VF_RESET and MVF_EVENT_TRACKER_ERROR.
+ * MVF_EVENT_PRECOPY_DATA, MVF_EVENT_VF_RESET, MVF_EVENT_TRACKER_ERROR and
+ * MVF_EVENT_LOST.
  * Events that arrive while no callback is set are dropped.  It must clear
  * the callback before mvf_pf_put(); once this returns after clearing, @fn
  * is no longer running and will not be called again.  After the PF is

@@ -7,6 +7,7 @@
 #define _MVF_CORE_INTERNAL_H
 
 #include <linux/completion.h>
+#include <linux/debugfs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -42,9 +43,13 @@ struct mvf_vf_event_cb {
  * struct mvf_pf - one bound PF
  * @kref: references: one from probe (dropped by remove), one per
  *        mvf_pf_get_by_vf(); the last mvf_pf_put() frees the struct
- * @node: entry in the PF registry, under mvf_pf_list_lock; linked only
- *        while the PF is bound and fully set up
- * @pdev: the PF, with a reference held for the struct's lifetime
+ * @node: entry in the PF registry, under mvf_pf_list_lock; linked from
+ *        the end of probe until the struct is freed, also while unbound
+ *        with VF drivers still referencing it, so that binding the PF
+ *        again (same serial) revives this struct for them
+ * @state: enum mvf_pf_state, under mvf_pf_list_lock
+ * @pdev: the PF, with a reference held; replaced when an unbound struct
+ *        is revived by a new binding, whose probe is the only user then
  * @bar: BAR0 registers; NULL once detached
  * @serial: PF serial (MVF_PF_REG_SERIAL_*, checked against IDENTIFY)
  * @num_vfs: VFs the PF owns
@@ -97,14 +102,33 @@ struct mvf_vf_event_cb {
  *              (un)registration; nests inside @aq_lock (recovery)
  * @vf_event_cbs: @num_vfs per-VF event callbacks
  *
+ * @debugfs: the PF's debugfs directory (mvf_core/<bdf>), or NULL
+ * @eq_paused: debugfs events_paused disabled the event IRQ; @aq_lock
+ *
  * @irq_aq: Linux IRQ of MVF_PF_MSIX_ADMINQ
  * @irq_eq: Linux IRQ of MVF_PF_MSIX_EVENTQ
  * @irq_name_aq: name given to request_irq() for @irq_aq
  * @irq_name_eq: name given to request_irq() for @irq_eq
  */
+/**
+ * enum mvf_pf_state - a struct mvf_pf's binding, under mvf_pf_list_lock
+ * @MVF_PF_BUSY: a probe (fresh or revived struct) or a remove is working
+ *               on it; nobody else may adopt it
+ * @MVF_PF_BOUND: bound and set up; mvf_pf_get_by_vf() finds it
+ * @MVF_PF_UNBOUND: removed, kept for the VF drivers that reference it;
+ *                  the next probe of a PF with its serial and VF count
+ *                  revives it
+ */
+enum mvf_pf_state {
+	MVF_PF_BUSY,
+	MVF_PF_BOUND,
+	MVF_PF_UNBOUND,
+};
+
 struct mvf_pf {
 	struct kref kref;
 	struct list_head node;
+	enum mvf_pf_state state;
 	struct pci_dev *pdev;
 	void __iomem *bar;
 
@@ -140,6 +164,9 @@ struct mvf_pf {
 	u32 eq_head;
 	struct mutex event_lock;	/* protects vf_event_cbs */
 	struct mvf_vf_event_cb *vf_event_cbs;
+
+	struct dentry *debugfs;
+	bool eq_paused;
 
 	int irq_aq;
 	int irq_eq;
@@ -185,6 +212,14 @@ int mvf_aq_exec_args(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 int mvf_aq_exec(struct mvf_pf *pf, u8 opcode, u16 vf_id, u32 arg0,
 		u32 buf_len, struct mvf_aq_result *res);
 const char *mvf_aq_opcode_name(u8 opcode);
+unsigned int mvf_pf_notify_vfs(struct mvf_pf *pf, u32 data);
+int mvf_pf_reset_queues(struct mvf_pf *pf, struct mvf_vf_cmd *victim);
+
+/* debugfs.c */
+void mvf_debugfs_init(void);
+void mvf_debugfs_exit(void);
+void mvf_debugfs_add_pf(struct mvf_pf *pf);
+void mvf_debugfs_del_pf(struct mvf_pf *pf);
 
 /* main.c */
 unsigned int mvf_adminq_timeout_ms(void);

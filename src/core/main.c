@@ -39,9 +39,11 @@ unsigned int mvf_adminq_timeout_ms(void)
 }
 
 /*
- * The PF registry: every PF that is bound and fully set up.  The mutex
- * protects the list and makes "find by serial + kref_get" atomic against
- * remove's list_del, so a PF found here always has a live reference.
+ * The PF registry: every struct mvf_pf from the end of its first probe
+ * until it is freed, bound or not (struct mvf_pf.state).  The mutex
+ * protects the list and every @state, and makes "find + kref_get" atomic
+ * against the last mvf_pf_put() (kref_put_mutex()), so a struct found
+ * here always has a live reference.
  */
 static LIST_HEAD(mvf_pf_list);
 static DEFINE_MUTEX(mvf_pf_list_lock);
@@ -54,6 +56,35 @@ struct mvf_vcap {
 	u64 serial;
 };
 
+/**
+ * mvf_pci_find_vcap() - find a function's MVF_VCAP_TYPE_LINK capability
+ * @pdev: an mvf PF or VF
+ *
+ * Walks the vendor capabilities (PCI_CAP_ID_VNDR) for the one of length
+ * MVF_VCAP_LEN and type MVF_VCAP_TYPE_LINK, skipping others.  Reads the
+ * device's config space directly (not a user's view of it).
+ *
+ * Context: process context (config space access).
+ * Return: its config space offset, or 0 if there is none or config space
+ * cannot be read.
+ */
+int mvf_pci_find_vcap(struct pci_dev *pdev)
+{
+	u8 len, type;
+	int pos;
+
+	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
+	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
+		if (pci_read_config_byte(pdev, pos + PCI_CAP_FLAGS, &len) ||
+		    pci_read_config_byte(pdev, pos + MVF_VCAP_TYPE, &type))
+			return 0;
+		if (len == MVF_VCAP_LEN && type == MVF_VCAP_TYPE_LINK)
+			return pos;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mvf_pci_find_vcap);
+
 /*
  * Find and read the link capability of @pdev.  Other vendor capabilities
  * (wrong length or type) are skipped.  Return: 0, or -ENODEV if there is
@@ -62,17 +93,9 @@ struct mvf_vcap {
 static int mvf_read_vcap(struct pci_dev *pdev, struct mvf_vcap *vcap)
 {
 	u32 lo, hi, version;
-	u8 len, type;
 	int pos;
 
-	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
-	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
-		if (pci_read_config_byte(pdev, pos + PCI_CAP_FLAGS, &len) ||
-		    pci_read_config_byte(pdev, pos + MVF_VCAP_TYPE, &type))
-			return -ENODEV;
-		if (len == MVF_VCAP_LEN && type == MVF_VCAP_TYPE_LINK)
-			break;
-	}
+	pos = mvf_pci_find_vcap(pdev);
 	if (!pos) {
 		pci_dbg(pdev, "no mvf link capability\n");
 		return -ENODEV;
@@ -137,7 +160,7 @@ struct mvf_pf *mvf_pf_get_by_vf(struct pci_dev *vf, u16 *vf_id)
 
 	mutex_lock(&mvf_pf_list_lock);
 	list_for_each_entry(pf, &mvf_pf_list, node) {
-		if (pf->serial == vcap.serial) {
+		if (pf->state == MVF_PF_BOUND && pf->serial == vcap.serial) {
 			found = pf;
 			break;
 		}
@@ -161,9 +184,13 @@ struct mvf_pf *mvf_pf_get_by_vf(struct pci_dev *vf, u16 *vf_id)
 }
 EXPORT_SYMBOL_GPL(mvf_pf_get_by_vf);
 
+/* The last reference went; called with mvf_pf_list_lock held. */
 static void mvf_pf_release(struct kref *kref)
 {
 	struct mvf_pf *pf = container_of(kref, struct mvf_pf, kref);
+
+	list_del_init(&pf->node);
+	mutex_unlock(&mvf_pf_list_lock);
 
 	mutex_destroy(&pf->event_lock);
 	mutex_destroy(&pf->aq_lock);
@@ -180,13 +207,13 @@ static void mvf_pf_release(struct kref *kref)
  * the PF was removed.  The caller must have unregistered any event
  * callback and must not use @pf afterwards.
  *
- * Context: process context (the final put releases the PF's pci_dev);
- * normally VF remove.
+ * Context: process context (the final put releases the PF's pci_dev and
+ * takes the PF registry mutex); normally VF remove.
  */
 void mvf_pf_put(struct mvf_pf *pf)
 {
 	if (pf)
-		kref_put(&pf->kref, mvf_pf_release);
+		kref_put_mutex(&pf->kref, mvf_pf_release, &mvf_pf_list_lock);
 }
 EXPORT_SYMBOL_GPL(mvf_pf_put);
 
@@ -300,7 +327,55 @@ static int mvf_pf_check_own_vcap(struct mvf_pf *pf)
 	return 0;
 }
 
-/* Add @pf to the registry unless a PF with its serial is already there. */
+/*
+ * Probe found the registers of @fresh (a new struct, not in the registry,
+ * with only @pdev, @bar, @serial and @num_vfs set).  If an unbound struct
+ * with the same serial and VF count is kept for VF drivers, revive it:
+ * it takes over @fresh's device and registers, @fresh is freed, and the
+ * VF drivers' references and event callbacks work with the new binding.
+ * Return: the struct the probe goes on with.
+ */
+static struct mvf_pf *mvf_pf_adopt(struct mvf_pf *fresh)
+{
+	struct mvf_pf *pf, *found = NULL;
+
+	mutex_lock(&mvf_pf_list_lock);
+	list_for_each_entry(pf, &mvf_pf_list, node) {
+		if (pf->state == MVF_PF_UNBOUND && pf->serial == fresh->serial &&
+		    pf->num_vfs == fresh->num_vfs) {
+			found = pf;
+			break;
+		}
+	}
+	if (found) {
+		/* The reference of this binding, dropped by remove. */
+		kref_get(&found->kref);
+		found->state = MVF_PF_BUSY;
+	}
+	mutex_unlock(&mvf_pf_list_lock);
+	if (!found)
+		return fresh;
+
+	/* Detached: no command, so nobody else looks at these. */
+	mutex_lock(&found->aq_lock);
+	pci_dev_put(found->pdev);
+	found->pdev = fresh->pdev;
+	found->bar = fresh->bar;
+	found->aq_dead = false;
+	found->aq_bogus = false;
+	found->dma_live = false;
+	mutex_unlock(&found->aq_lock);
+
+	dev_info(&found->pdev->dev,
+		 "serial %016llx: reviving the PF kept for %u VF driver references\n",
+		 found->serial, kref_read(&found->kref) - 1);
+	mutex_destroy(&fresh->event_lock);
+	mutex_destroy(&fresh->aq_lock);
+	kfree(fresh);
+	return found;
+}
+
+/* Mark @pf bound unless another PF with its serial is bound or busy. */
 static int mvf_pf_register(struct mvf_pf *pf)
 {
 	struct mvf_pf *other;
@@ -308,7 +383,8 @@ static int mvf_pf_register(struct mvf_pf *pf)
 
 	mutex_lock(&mvf_pf_list_lock);
 	list_for_each_entry(other, &mvf_pf_list, node) {
-		if (other->serial == pf->serial) {
+		if (other != pf && other->serial == pf->serial &&
+		    other->state != MVF_PF_UNBOUND) {
 			dev_err(&pf->pdev->dev,
 				"serial %016llx already used by PF %s\n",
 				pf->serial, pci_name(other->pdev));
@@ -316,17 +392,28 @@ static int mvf_pf_register(struct mvf_pf *pf)
 			goto out;
 		}
 	}
-	list_add_tail(&pf->node, &mvf_pf_list);
+	if (list_empty(&pf->node))
+		list_add_tail(&pf->node, &mvf_pf_list);
+	pf->state = MVF_PF_BOUND;
 out:
 	mutex_unlock(&mvf_pf_list_lock);
 	return ret;
 }
 
-static void mvf_pf_unregister(struct mvf_pf *pf)
+/* Set @pf's binding state (BUSY at remove start, UNBOUND at its end). */
+static void mvf_pf_set_state(struct mvf_pf *pf, enum mvf_pf_state state)
 {
 	mutex_lock(&mvf_pf_list_lock);
-	list_del_init(&pf->node);
+	pf->state = state;
 	mutex_unlock(&mvf_pf_list_lock);
+}
+
+/* Allow or refuse commands (probe of a revived struct, remove). */
+static void mvf_pf_set_detached(struct mvf_pf *pf, bool detached)
+{
+	mutex_lock(&pf->aq_lock);
+	pf->detached = detached;
+	mutex_unlock(&pf->aq_lock);
 }
 
 /* Check identification registers; read serial and VF count. */
@@ -368,8 +455,10 @@ static int mvf_pf_check_regs(struct mvf_pf *pf)
 
 static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
+	struct mvf_dirty_caps prev_dirty;
 	struct device *dev = &pdev->dev;
 	struct mvf_pf *pf;
+	size_t prev_chunk;
 	int ret;
 
 	pf = kzalloc_obj(*pf, GFP_KERNEL);
@@ -413,8 +502,12 @@ static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_unmap;
 
-	pf->vf_event_cbs = kcalloc(max(pf->num_vfs, 1U),
-				   sizeof(*pf->vf_event_cbs), GFP_KERNEL);
+	/* A revived struct keeps its VF drivers' callbacks. */
+	pf = mvf_pf_adopt(pf);
+	if (!pf->vf_event_cbs)
+		pf->vf_event_cbs = kcalloc(max(pf->num_vfs, 1U),
+					   sizeof(*pf->vf_event_cbs),
+					   GFP_KERNEL);
 	if (!pf->vf_event_cbs) {
 		ret = -ENOMEM;
 		goto err_unmap;
@@ -464,14 +557,31 @@ static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_disable_queues;
 	}
 
+	/* A revived struct was detached by the previous remove. */
+	prev_chunk = pf->max_chunk;	/* 0 unless revived */
+	prev_dirty = pf->dirty;
+	mvf_pf_set_detached(pf, false);
 	ret = mvf_pf_identify(pf);
 	if (ret)
-		goto err_free_irqs;
+		goto err_detach;
+	if (prev_chunk && (pf->max_chunk != prev_chunk ||
+			   pf->dirty.max_ranges != prev_dirty.max_ranges ||
+			   pf->dirty.pgsizes != prev_dirty.pgsizes)) {
+		dev_err(dev,
+			"IDENTIFY: chunk %zu, dirty tracker %u ranges 0x%x differ from the earlier binding's (%zu, %u, 0x%x) its VF drivers use; unbind them first\n",
+			pf->max_chunk, pf->dirty.max_ranges, pf->dirty.pgsizes,
+			prev_chunk, prev_dirty.max_ranges, prev_dirty.pgsizes);
+		pf->max_chunk = prev_chunk;
+		pf->dirty = prev_dirty;
+		ret = -EBUSY;
+		goto err_detach;
+	}
 
 	ret = mvf_pf_register(pf);
 	if (ret)
-		goto err_free_irqs;
+		goto err_detach;
 	pci_set_drvdata(pdev, pf);
+	mvf_debugfs_add_pf(pf);
 
 	dev_info(dev,
 		 "mvf PF serial %016llx: %u VFs, %llu MiB device memory (VF 0), image v%u, chunk %zu bytes, dirty tracker %u ranges page sizes 0x%x\n",
@@ -480,7 +590,8 @@ static int mvf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 pf->dirty.pgsizes);
 	return 0;
 
-err_free_irqs:
+err_detach:
+	mvf_pf_set_detached(pf, true);
 	mvf_aq_free_irqs(pf);
 err_disable_queues:
 	/* If the device does not stop, mvf_aq_free() leaks the buffers. */
@@ -498,6 +609,8 @@ err_regions:
 err_disable:
 	pci_disable_device(pdev);
 err_put:
+	/* A revived struct goes back to its VF drivers, unbound. */
+	mvf_pf_set_state(pf, MVF_PF_UNBOUND);
 	mvf_pf_put(pf);
 	return ret;
 }
@@ -505,26 +618,28 @@ err_put:
 static void mvf_remove(struct pci_dev *pdev)
 {
 	struct mvf_pf *pf = pci_get_drvdata(pdev);
-	unsigned int vf_refs;
+	unsigned int vf_refs, notified;
 
-	/* No new mvf_pf_get_by_vf() finds it ... */
-	mvf_pf_unregister(pf);
-
+	/* No reset_queues write runs or starts ... */
+	mvf_debugfs_del_pf(pf);
+	/* ... no new mvf_pf_get_by_vf() finds it, no probe adopts it ... */
+	mvf_pf_set_state(pf, MVF_PF_BUSY);
 	/* ... and, once the command in flight is done, none may start. */
-	mutex_lock(&pf->aq_lock);
-	pf->detached = true;
-	mutex_unlock(&pf->aq_lock);
+	mvf_pf_set_detached(pf, true);
+
+	/* Every VF's session goes with the queues: tell the VF drivers. */
+	notified = mvf_pf_notify_vfs(pf, MVF_VF_RESET_DATA_PF_GONE);
 
 	/*
 	 * VF drivers still referencing the PF keep this struct: their
-	 * commands fail with -ENODEV from now on, also after the PF is bound
-	 * again (a new struct mvf_pf), until they are re-bound.
+	 * commands fail with -ENODEV until a PF with the same serial and VF
+	 * count is bound again, which revives it (mvf_pf_adopt()).
 	 */
 	vf_refs = kref_read(&pf->kref) - 1;
 	if (vf_refs)
-		dev_warn(&pdev->dev,
-			 "%u VF driver references remain; those VFs stay detached from any later binding of this PF until their driver is re-bound\n",
-			 vf_refs);
+		dev_info(&pdev->dev,
+			 "%u VF driver references remain (%u notified); their commands fail with -ENODEV until this PF is bound again\n",
+			 vf_refs, notified);
 
 	/* If the device does not stop, mvf_aq_free() leaks the buffers. */
 	mvf_queues_disable(pf);
@@ -541,6 +656,7 @@ static void mvf_remove(struct pci_dev *pdev)
 	pci_set_drvdata(pdev, NULL);
 
 	dev_info(&pdev->dev, "mvf PF serial %016llx removed\n", pf->serial);
+	mvf_pf_set_state(pf, MVF_PF_UNBOUND);
 	mvf_pf_put(pf);
 }
 
@@ -574,7 +690,25 @@ static struct pci_driver mvf_pci_driver = {
 	.remove		= mvf_remove,
 	.shutdown	= mvf_shutdown,
 };
-module_pci_driver(mvf_pci_driver);
+
+static int __init mvf_init(void)
+{
+	int ret;
+
+	mvf_debugfs_init();
+	ret = pci_register_driver(&mvf_pci_driver);
+	if (ret)
+		mvf_debugfs_exit();
+	return ret;
+}
+module_init(mvf_init);
+
+static void __exit mvf_exit(void)
+{
+	pci_unregister_driver(&mvf_pci_driver);
+	mvf_debugfs_exit();
+}
+module_exit(mvf_exit);
 
 MODULE_DESCRIPTION("mvf PF core driver: admin queue and VF migration commands");
 MODULE_LICENSE("GPL");

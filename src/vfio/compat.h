@@ -9,7 +9,6 @@
  *
  *   MVF_HAVE_GET_REGION_INFO_CAPS  vfio_device_ops.get_region_info_caps
  *   MVF_HAVE_MATCH_TOKEN_UUID      vfio_device_ops.match_token_uuid
- *   MVF_HAVE_CHECK_PRECOPY_IOCTL   vfio_check_precopy_ioctl() (PRE_COPY)
  *   MVF_HAVE_PRECOPY_INFO_V2       vfio_device.precopy_info_v2 (PRE_COPY);
  *                                  without it the driver answers
  *                                  VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2

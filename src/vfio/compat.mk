@@ -21,9 +21,8 @@ mvf_vfio_have = $(shell grep -qsF -e '$(2)' $(mvf_vfio_inc)/$(1) && echo -DMVF_H
 mvf_vfio_compat := $(call mvf_vfio_have,vfio.h,(*get_region_info_caps),GET_REGION_INFO_CAPS)
 # 6.17+: struct vfio_device_ops.match_token_uuid and its vfio-pci-core helper.
 mvf_vfio_compat += $(call mvf_vfio_have,vfio_pci_core.h,vfio_pci_core_match_token_uuid,MATCH_TOKEN_UUID)
-# 7.1+: vfio_check_precopy_ioctl() and the core-owned PRECOPY_INFOv2 opt-in
-# (vdev->precopy_info_v2); used by the PRE_COPY support.
-mvf_vfio_compat += $(call mvf_vfio_have,vfio.h,vfio_check_precopy_ioctl,CHECK_PRECOPY_IOCTL)
+# 7.1+: the core-owned PRECOPY_INFOv2 opt-in (vdev->precopy_info_v2); used
+# by the PRE_COPY support.
 mvf_vfio_compat += $(call mvf_vfio_have,vfio.h,precopy_info_v2,PRECOPY_INFO_V2)
 # 6.13+: MODULE_IMPORT_NS() takes a string literal; before, a bare token.
 mvf_vfio_ns_old := import_ns, __stringify(ns)

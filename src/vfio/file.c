@@ -127,10 +127,46 @@ static void mvf_vfio_migf_wake_locked(struct mvf_vfio_mig_file *migf)
 	lockdep_assert_held(&migf->lock);
 
 	spin_lock(&migf->ev_lock);
-	migf->ev_dead = migf->disabled || migf->error;
+	migf->ev_dead = migf->disabled || migf->error || migf->ev_lost;
 	migf->ev_final = migf->final;
 	spin_unlock(&migf->ev_lock);
 	wake_up_interruptible_all(&migf->poll_wq);
+}
+
+/* The session loss the event callback reported, or 0. */
+static int mvf_vfio_migf_lost(struct mvf_vfio_mig_file *migf)
+{
+	int lost;
+
+	spin_lock(&migf->ev_lock);
+	lost = migf->ev_lost;
+	spin_unlock(&migf->ev_lock);
+	return lost;
+}
+
+/*
+ * The sticky errno, after taking over a session loss the event callback
+ * reported (@ev_lost): the file then fails with that errno, logged once.
+ * The device session is gone, but @session stays set, so the exit arc
+ * still ends it, ignoring the answer (mvf_vfio_mig_file_end()): the loss
+ * may have come just before the session was opened.
+ */
+static int mvf_vfio_migf_error_locked(struct mvf_vfio_mig_file *migf)
+{
+	int lost = mvf_vfio_migf_lost(migf);
+
+	lockdep_assert_held(&migf->lock);
+
+	if (lost && !migf->error && !migf->disabled) {
+		migf->error = lost;
+		dev_warn_ratelimited(migf->dev,
+				     "%s data_fd at byte %llu: the device session was lost (%s): %pe\n",
+				     mvf_vfio_migf_name(migf), migf->total,
+				     lost == -ENODEV ? "PF unbound" :
+						       "PF queue reset",
+				     ERR_PTR(lost));
+	}
+	return migf->error;
 }
 
 /* 0 if the file may still be used, else the errno to return. */
@@ -140,7 +176,7 @@ static int mvf_vfio_migf_usable_locked(struct mvf_vfio_mig_file *migf)
 
 	if (migf->disabled)
 		return -ENODEV;
-	return migf->error;
+	return mvf_vfio_migf_error_locked(migf);
 }
 
 static int mvf_vfio_migf_usable(struct mvf_vfio_mig_file *migf)
@@ -210,22 +246,30 @@ mvf_vfio_migf_fail(struct mvf_vfio_mig_file *migf, int err,
  * file still owns one means the device dropped the session: a function
  * reset (then reset_done() disables the file too) or a full reset of the
  * PF's admin queue by mvf_core's recovery (no reset_done() at all).  The
- * file fails with -ENODEV, as a disabled one.  Anything else poisons the
- * stream with its errno.
+ * file fails with -ENODEV, as a disabled one, and owns no session any
+ * more (the exit arc has nothing to end).  A session loss the event
+ * callback reported first (@ev_lost) wins: the PF queue reset also fails
+ * the chunks in flight (-EIO), but the user is told why (-ECONNRESET,
+ * -ENODEV).  Anything else poisons the stream with its errno.
  */
 static __printf(3, 4) int
 mvf_vfio_migf_cmd_failed_locked(struct mvf_vfio_mig_file *migf, int err,
 				const char *fmt, ...)
 {
 	va_list args;
+	int ret;
 
 	lockdep_assert_held(&migf->lock);
 
-	if (err == -ENOENT && !migf->disabled && !migf->error) {
+	ret = mvf_vfio_migf_usable_locked(migf);
+	if (ret)
+		return ret;
+	if (err == -ENOENT) {
 		dev_warn_ratelimited(migf->dev,
 				     "%s data_fd at byte %llu: the device dropped the migration session (VF or PF reset)\n",
 				     mvf_vfio_migf_name(migf), migf->total);
 		migf->error = -ENODEV;
+		migf->session = false;
 		mvf_vfio_migf_wake_locked(migf);
 		return -ENODEV;
 	}
@@ -312,7 +356,7 @@ static void mvf_vfio_save_prefetch_locked(struct mvf_vfio_mig_file *migf)
 
 	lockdep_assert_held(&migf->lock);
 
-	if (!migf->final || migf->dev_end || migf->disabled || migf->error)
+	if (!migf->final || migf->dev_end || mvf_vfio_migf_usable_locked(migf))
 		return;
 	busy = migf->q_len + (migf->cur_chunk >= 0);
 	while (busy++ < migf->nbufs)
@@ -560,14 +604,16 @@ static bool mvf_vfio_precopy_info_v2(struct vfio_device *vdev)
 #endif
 }
 
-/* Copy in and check the ioctl argument, as vfio_check_precopy_ioctl(). */
-static int mvf_vfio_precopy_info_in(struct mvf_vfio_mig_file *migf,
-				    unsigned int cmd, unsigned long arg,
+/*
+ * Copy in and check the ioctl argument, as the core's
+ * vfio_check_precopy_ioctl() does.  Not that helper itself: it reads the
+ * vfio_device, which a file the user keeps may outlive (see @vdev); the
+ * opt-in is read under the file's lock instead, where the core helper
+ * clears flags for it (mvf_vfio_precopy_info_locked() writes them then).
+ */
+static int mvf_vfio_precopy_info_in(unsigned int cmd, unsigned long arg,
 				    struct vfio_precopy_info *info)
 {
-#ifdef MVF_HAVE_CHECK_PRECOPY_IOCTL
-	return vfio_check_precopy_ioctl(migf->vdev, cmd, arg, info);
-#else
 	unsigned long minsz = offsetofend(struct vfio_precopy_info,
 					  dirty_bytes);
 
@@ -578,7 +624,6 @@ static int mvf_vfio_precopy_info_in(struct mvf_vfio_mig_file *migf,
 	if (info->argsz < minsz)
 		return -EINVAL;
 	return 0;
-#endif
 }
 
 /*
@@ -632,8 +677,9 @@ static int mvf_vfio_precopy_info_locked(struct mvf_vfio_mig_file *migf,
 	if (migf->disabled || migf->final ||
 	    migf->mode != MVF_SAVE_MODE_PRECOPY)
 		return -EINVAL;
-	if (migf->error)
-		return migf->error;
+	ret = mvf_vfio_migf_error_locked(migf);
+	if (ret)
+		return ret;
 
 	ret = mvf_vfio_save_query_locked(migf, &sizes);
 	if (ret)
@@ -709,14 +755,15 @@ static long mvf_vfio_save_ioctl(struct file *filp, unsigned int cmd,
 	bool v2;
 	int ret;
 
-	ret = mvf_vfio_precopy_info_in(migf, cmd, arg, &info);
+	ret = mvf_vfio_precopy_info_in(cmd, arg, &info);
 	if (ret)
 		return ret;
-	v2 = mvf_vfio_precopy_info_v2(migf->vdev);
 
 	if (mutex_lock_interruptible(&migf->rw_lock))
 		return -ERESTARTSYS;
 	mutex_lock(&migf->lock);
+	/* The device is there while the file is enabled. */
+	v2 = !migf->disabled && mvf_vfio_precopy_info_v2(migf->vdev);
 	ret = mvf_vfio_precopy_info_locked(migf, &info, v2);
 	mutex_unlock(&migf->lock);
 	mutex_unlock(&migf->rw_lock);
@@ -875,10 +922,12 @@ static void mvf_vfio_migf_free_bufs(struct mvf_vfio_mig_file *migf)
 {
 	unsigned int i;
 
+	/*
+	 * No message: the VF (@dev) may be gone already; only @pf, which
+	 * each buffer holds, is still there.
+	 */
 	mutex_lock(&migf->lock);
-	if (mvf_vfio_migf_drain_locked(migf))
-		dev_dbg(migf->dev, "%s data_fd: a chunk command failed at release\n",
-			mvf_vfio_migf_name(migf));
+	mvf_vfio_migf_drain_locked(migf);
 	mutex_unlock(&migf->lock);
 	for (i = 0; i < migf->nbufs; i++)
 		mvf_pf_dma_free(migf->pf, &migf->bufs[i].dma);
@@ -922,8 +971,6 @@ static int mvf_vfio_mig_file_release(struct inode *inode, struct file *filp)
 	mvf_vfio_migf_free_bufs(migf);
 	mutex_destroy(&migf->rw_lock);
 	mutex_destroy(&migf->lock);
-	/* May be the last reference: then the VF's vfio_device is released. */
-	vfio_put_device(migf->vdev);
 	kfree(migf);
 	return 0;
 }
@@ -1006,8 +1053,6 @@ mvf_vfio_mig_file_alloc(struct mvf_vfio_pci_device *mvdev,
 	}
 	migf->filp = filp;
 	stream_open(filp->f_inode, filp);
-	/* Dropped in release(); see @vdev. */
-	get_device(&migf->vdev->device);
 	return migf;
 
 err_destroy:
@@ -1129,7 +1174,10 @@ void mvf_vfio_save_file_final(struct mvf_vfio_mig_file *migf)
  * counts a restart of the initial data (@ev_gen: the next
  * VFIO_MIG_GET_PRECOPY_INFO accounts for it, if its VF_QUERY_SIZE did not
  * already show the device's newer initial_gen) and makes the next read()
- * re-query the initial bytes.  Only wakes waiters: sends no
+ * re-query the initial bytes.  MVF_EVENT_LOST (the VF's events were
+ * dropped, a full event queue) may stand for either, so it wakes waiters
+ * and makes the next read() re-query; the query's initial_gen tells of a
+ * lost restart, SAVE_CHUNK of lost data.  Only wakes waiters: sends no
  * admin command and takes only @migf->ev_lock, so it may run in the event
  * callback.
  */
@@ -1139,6 +1187,9 @@ void mvf_vfio_save_file_event(struct mvf_vfio_mig_file *migf, u16 type)
 	switch (type) {
 	case MVF_EVENT_INITIAL_CHANGED:
 		migf->ev_gen++;
+		fallthrough;
+	case MVF_EVENT_LOST:
+		/* Lost events may have been either: re-query, and wake. */
 		migf->initial_stale = true;
 		fallthrough;
 	case MVF_EVENT_PRECOPY_DATA:
@@ -1147,6 +1198,30 @@ void mvf_vfio_save_file_event(struct mvf_vfio_mig_file *migf, u16 type)
 	default:
 		break;
 	}
+	spin_unlock(&migf->ev_lock);
+	wake_up_interruptible_all(&migf->poll_wq);
+}
+
+/**
+ * mvf_vfio_mig_file_lost - the device dropped the file's session
+ * @migf: the saving or resuming file, kept alive by the caller (the FSM's
+ *        reference)
+ * @err: -ECONNRESET (the PF's queues were reset: MVF_EVENT_VF_RESET with
+ *       MVF_VF_RESET_DATA_PF) or -ENODEV (the PF is being unbound:
+ *       MVF_VF_RESET_DATA_PF_GONE)
+ *
+ * No function reset comes with these, so nothing else would tell the
+ * file.  Records @err (the first loss counts) for the next read(),
+ * write(), precopy ioctl or arc to take over as the sticky errno, and
+ * wakes poll() waiters, who then see EPOLLERR.  Takes only @migf->ev_lock,
+ * so it may run in the event callback.
+ */
+void mvf_vfio_mig_file_lost(struct mvf_vfio_mig_file *migf, int err)
+{
+	spin_lock(&migf->ev_lock);
+	if (!migf->ev_lost)
+		migf->ev_lost = err;
+	migf->ev_dead = true;
 	spin_unlock(&migf->ev_lock);
 	wake_up_interruptible_all(&migf->poll_wq);
 }
@@ -1240,7 +1315,10 @@ int mvf_vfio_resume_file_finish(struct mvf_vfio_mig_file *migf)
  * synchronous one holds @migf->lock; queued chunks are collected here,
  * non-killable), marks the file disabled (later read()/write() return
  * -ENODEV) and ends the device session: SAVE_END for a saving file,
- * LOAD_ABORT for a resuming one.
+ * LOAD_ABORT for a resuming one.  If the device lost the session (a PF
+ * queue reset or unbind, see mvf_vfio_mig_file_lost()), the command's
+ * answer (-ENOENT, -ENODEV, ...) is ignored: there was nothing left to
+ * end, so the exit arc succeeds.
  * Takes only @migf->lock, so the reset path may call it.  Called with the
  * device's state_mutex held.
  *
@@ -1259,6 +1337,11 @@ int mvf_vfio_mig_file_end(struct mvf_vfio_mig_file *migf)
 		else
 			ret = mvf_vf_load_abort(migf->pf, migf->vf_id);
 		migf->session = false;
+		if (ret && mvf_vfio_migf_lost(migf)) {
+			dev_dbg(migf->dev, "ending a lost session: %pe\n",
+				ERR_PTR(ret));
+			ret = 0;
+		}
 	}
 	migf->disabled = true;
 	mvf_vfio_migf_wake_locked(migf);

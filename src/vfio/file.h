@@ -78,12 +78,16 @@ struct mvf_vfio_chunk {
  * struct mvf_vfio_mig_file - a saving or resuming data_fd
  * @filp: the anon-inode file; its private_data is this structure
  * @type: direction
- * @pf: PF of the VF (the device's reference; see the life cycle above)
+ * @pf: PF of the VF (the device's reference; see the life cycle above);
+ *       after that, release() uses it only to free @bufs, each of which
+ *       holds a PF reference of its own
  * @vf_id: VF index on @pf
  * @dev: the VF's struct device, for messages
- * @vdev: the VF's vfio_device, with a device reference (get_device()) of
- *        the file's own until release(), so that the precopy ioctl can
- *        read the PRECOPY_INFOv2 opt-in without any lock
+ * @vdev: the VF's vfio_device, for the PRECOPY_INFOv2 opt-in; no
+ *        reference: like @pf it is used only under @lock while !@disabled
+ *        (close_device() disables the file before the device can go), so
+ *        a file the user keeps does not keep the device, its PF reference
+ *        or its event callback alive after the VF is unbound
  * @mode: saving: MVF_SAVE_MODE_STOP_COPY or MVF_SAVE_MODE_PRECOPY
  * @chunk: largest admin SAVE_CHUNK/LOAD_CHUNK, bytes; never above
  *         MVF_MIG_RECORD_MAX, so one chunk always fits one record
@@ -150,7 +154,11 @@ struct mvf_vfio_chunk {
  * @ev_lock: spinlock, innermost; protects the fields below, which the
  *           event callback and poll() use without sleeping
  * @poll_wq: poll() waiters; woken by events, disabling, errors, STOP_COPY
- * @ev_dead: mirror of @disabled || @error, for poll()
+ * @ev_dead: mirror of @disabled || @error || @ev_lost, for poll()
+ * @ev_lost: 0, or why the device session was lost under the file, set by
+ *           the event callback (mvf_vfio_mig_file_lost()): -ECONNRESET the
+ *           PF's queues were reset, -ENODEV the PF was unbound.  Taken
+ *           over as the sticky @error by the next user of the file
  * @ev_final: mirror of @final, for poll()
  * @at_temp_end: the last SAVE_CHUNK answered MVF_SAVE_F_EMPTY (so nothing
  *               is buffered either): the temporary end of the stream
@@ -211,6 +219,7 @@ struct mvf_vfio_mig_file {
 	spinlock_t ev_lock;
 	wait_queue_head_t poll_wq;
 	bool ev_dead;
+	int ev_lost;
 	bool ev_final;
 	bool at_temp_end;
 	u32 ev_seq;
@@ -230,6 +239,7 @@ int mvf_vfio_save_file_start(struct mvf_vfio_mig_file *migf, u32 mode,
 			     u64 image_bytes);
 void mvf_vfio_save_file_final(struct mvf_vfio_mig_file *migf);
 void mvf_vfio_save_file_event(struct mvf_vfio_mig_file *migf, u16 type);
+void mvf_vfio_mig_file_lost(struct mvf_vfio_mig_file *migf, int err);
 int mvf_vfio_resume_file_start(struct mvf_vfio_mig_file *migf);
 int mvf_vfio_resume_file_finish(struct mvf_vfio_mig_file *migf);
 int mvf_vfio_mig_file_end(struct mvf_vfio_mig_file *migf);

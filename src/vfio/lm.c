@@ -73,6 +73,17 @@ static const char *mvf_vfio_state_name(enum vfio_device_mig_state state)
 
 static int mvf_vfio_stop_saving(struct mvf_vfio_pci_device *mvdev);
 
+/* The file whose session the event callback tells about; or none. */
+static void mvf_vfio_set_event_file(struct mvf_vfio_pci_device *mvdev,
+				    struct mvf_vfio_mig_file *migf)
+{
+	lockdep_assert_held(&mvdev->state_mutex);
+
+	spin_lock(&mvdev->event_lock);
+	mvdev->event_migf = migf;
+	spin_unlock(&mvdev->event_lock);
+}
+
 /*
  * Disable both data_fds, end their device sessions and drop the driver's
  * file references.  Used when leaving a state abnormally (ERROR, close,
@@ -92,6 +103,7 @@ static void mvf_vfio_disable_files(struct mvf_vfio_pci_device *mvdev)
 				ERR_PTR(ret));
 	}
 	if (mvdev->resuming_migf) {
+		mvf_vfio_set_event_file(mvdev, NULL);
 		ret = mvf_vfio_mig_file_end(mvdev->resuming_migf);
 		if (ret)
 			dev_dbg(mvf_vfio_dev(mvdev), "LOAD_ABORT: %pe\n",
@@ -104,42 +116,61 @@ static void mvf_vfio_disable_files(struct mvf_vfio_pci_device *mvdev)
 /*
  * Bring the VF back to running after a reset or before the device is
  * closed.  An FLR returns the VF to RUNNING, but a reset that raced with
- * set_state may have come before the last suspend; so resume as far as
- * @mig_state says the VF may be suspended.  A resume step the VF is not in
- * fails with -EBUSY (MVF_AQ_STS_BAD_STATE), which is expected here.
+ * set_state may have come before the last suspend, so resume fully:
+ * VF_RESUME FULL then P2P, each a no-op from the state it leads to.
+ * FULL's -EBUSY is ambiguous: MVF_AQ_STS_BAD_STATE (the VF is RUNNING
+ * already: fine) or MVF_AQ_STS_BUSY (a save or load session still blocks
+ * a STOPPED VF, e.g. one whose SAVE_END failed).  P2P tells them apart: it
+ * succeeds from RUNNING and QUIESCED and fails only on a STOPPED VF.  If
+ * it fails, end whatever session the device may still hold (SAVE_END,
+ * LOAD_ABORT; the data_fds are disabled already) and try once more.
+ * Return: 0 once the VF runs, else the errno of the last VF_RESUME.
  */
-static void mvf_vfio_resume_running(struct mvf_vfio_pci_device *mvdev)
+static int mvf_vfio_resume_running(struct mvf_vfio_pci_device *mvdev)
 {
+	struct mvf_pf *pf = mvdev->pf;
+	u16 vf = mvdev->vf_id;
 	int ret;
 
 	lockdep_assert_held(&mvdev->state_mutex);
 
-	switch (mvdev->mig_state) {
-	case VFIO_DEVICE_STATE_RUNNING:
-	case VFIO_DEVICE_STATE_PRE_COPY:
-		return;
-	case VFIO_DEVICE_STATE_RUNNING_P2P:
-	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
-		break;
-	default:
-		/* STOP, STOP_COPY, RESUMING, ERROR: possibly STOPPED */
-		ret = mvf_vf_resume(mvdev->pf, mvdev->vf_id, MVF_SUSPEND_FULL);
-		if (ret && ret != -EBUSY)
-			dev_dbg(mvf_vfio_dev(mvdev), "VF_RESUME FULL: %pe\n",
-				ERR_PTR(ret));
-		break;
-	}
-	ret = mvf_vf_resume(mvdev->pf, mvdev->vf_id, MVF_SUSPEND_P2P);
-	if (ret && ret != -EBUSY)
-		dev_dbg(mvf_vfio_dev(mvdev), "VF_RESUME P2P: %pe\n",
-			ERR_PTR(ret));
+	if (mvdev->mig_state == VFIO_DEVICE_STATE_RUNNING ||
+	    mvdev->mig_state == VFIO_DEVICE_STATE_PRE_COPY)
+		return 0;
+
+	mvf_vf_resume(pf, vf, MVF_SUSPEND_FULL);
+	ret = mvf_vf_resume(pf, vf, MVF_SUSPEND_P2P);
+	if (ret != -EBUSY)
+		return ret;
+
+	/* Still STOPPED: a session the driver no longer owns blocks it. */
+	dev_warn_ratelimited(mvf_vfio_dev(mvdev),
+			     "VF stays stopped after a reset; ending its leftover save/load session\n");
+	mvf_vf_save_end(pf, vf);
+	mvf_vf_load_abort(pf, vf);
+	mvf_vf_resume(pf, vf, MVF_SUSPEND_FULL);
+	return mvf_vf_resume(pf, vf, MVF_SUSPEND_P2P);
 }
 
-/* The deferred part of a reset; see mvf_vfio_lm_reset_done(). */
+/*
+ * The deferred part of a reset; see mvf_vfio_lm_reset_done().  The state
+ * is RUNNING only if the VF runs: if it cannot be resumed (the PF is
+ * unbound, the admin queue is dead, a session cannot be ended), ERROR,
+ * which the next reset may leave.
+ */
 static void mvf_vfio_reset_locked(struct mvf_vfio_pci_device *mvdev)
 {
+	int ret;
+
 	mvf_vfio_disable_files(mvdev);
-	mvf_vfio_resume_running(mvdev);
+	ret = mvf_vfio_resume_running(mvdev);
+	if (ret) {
+		dev_err_ratelimited(mvf_vfio_dev(mvdev),
+				    "cannot resume the VF after a reset: %pe; device state is ERROR\n",
+				    ERR_PTR(ret));
+		mvdev->mig_state = VFIO_DEVICE_STATE_ERROR;
+		return;
+	}
 	mvdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 }
 
@@ -232,22 +263,17 @@ static struct file *mvf_vfio_start_saving(struct mvf_vfio_pci_device *mvdev,
 
 	/*
 	 * Events of the session from SAVE_START on belong to this file: an
-	 * INITIAL_CHANGED right after SAVE_START must not be lost.
+	 * INITIAL_CHANGED right after SAVE_START must not be lost, nor a PF
+	 * queue reset that drops the session.
 	 */
-	if (mode == MVF_SAVE_MODE_PRECOPY) {
-		spin_lock(&mvdev->event_lock);
-		mvdev->event_migf = migf;
-		spin_unlock(&mvdev->event_lock);
-	}
+	mvf_vfio_set_event_file(mvdev, migf);
 
 	ret = mvf_vf_query_size(mvdev->pf, mvdev->vf_id, &sizes);
 	if (!ret)
 		ret = mvf_vfio_save_file_start(migf, mode,
 					       sizes.stop_copy_bytes);
 	if (ret) {
-		spin_lock(&mvdev->event_lock);
-		mvdev->event_migf = NULL;
-		spin_unlock(&mvdev->event_lock);
+		mvf_vfio_set_event_file(mvdev, NULL);
 		mvf_vfio_mig_file_put(migf);
 		return mvf_vfio_arc_failed(mvdev, new, ret);
 	}
@@ -269,10 +295,7 @@ static int mvf_vfio_stop_saving(struct mvf_vfio_pci_device *mvdev)
 
 	lockdep_assert_held(&mvdev->state_mutex);
 
-	spin_lock(&mvdev->event_lock);
-	mvdev->event_migf = NULL;
-	spin_unlock(&mvdev->event_lock);
-
+	mvf_vfio_set_event_file(mvdev, NULL);
 	ret = mvf_vfio_mig_file_end(mvdev->saving_migf);
 	mvf_vfio_mig_file_put(mvdev->saving_migf);
 	mvdev->saving_migf = NULL;
@@ -304,8 +327,11 @@ mvf_vfio_start_resuming(struct mvf_vfio_pci_device *mvdev,
 	if (IS_ERR(migf))
 		return ERR_CAST(migf);
 
+	/* A PF queue reset or unbind drops the session: tell this file. */
+	mvf_vfio_set_event_file(mvdev, migf);
 	ret = mvf_vfio_resume_file_start(migf);
 	if (ret) {
+		mvf_vfio_set_event_file(mvdev, NULL);
 		mvf_vfio_mig_file_put(migf);
 		return mvf_vfio_arc_failed(mvdev, new, ret);
 	}
@@ -320,6 +346,7 @@ static int mvf_vfio_stop_resuming(struct mvf_vfio_pci_device *mvdev)
 {
 	int ret;
 
+	mvf_vfio_set_event_file(mvdev, NULL);
 	ret = mvf_vfio_resume_file_finish(mvdev->resuming_migf);
 	mvf_vfio_mig_file_put(mvdev->resuming_migf);
 	mvdev->resuming_migf = NULL;
@@ -577,29 +604,41 @@ void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev)
  * @priv: the VF, a struct mvf_vfio_pci_device
  * @ev: the event
  *
- * Runs in the PF's event queue IRQ thread: sends no admin command and
- * takes only spinlocks.  Forwards the event to the saving data_fd of a
- * PRECOPY session, if any (MVF_EVENT_PRECOPY_DATA and
- * MVF_EVENT_INITIAL_CHANGED wake its poll() waiters; INITIAL_CHANGED
- * latches a REINIT).  MVF_EVENT_TRACKER_ERROR marks the dirty tracker
- * failed (mvf_vfio_dirty_event()), as does a core-generated
- * MVF_EVENT_VF_RESET (a PF queue reset frees the trackers); otherwise
- * MVF_EVENT_VF_RESET needs nothing here: the PCI core's
- * reset_done() disables the data_fds.
+ * Runs in the PF's event queue IRQ thread, or in the core's PF queue
+ * reset or PF remove: sends no admin command and takes only spinlocks.
+ * Forwards the event to the data_fd whose device session is open, if any
+ * (@event_migf): MVF_EVENT_PRECOPY_DATA, MVF_EVENT_INITIAL_CHANGED and
+ * MVF_EVENT_LOST (the VF's events were dropped by a full event queue)
+ * wake the poll() waiters of a saving one (INITIAL_CHANGED latches a
+ * REINIT; LOST makes the next read() re-query the device).
+ * A core-generated MVF_EVENT_VF_RESET (MVF_VF_RESET_DATA_PF: a PF queue
+ * reset; MVF_VF_RESET_DATA_PF_GONE: the PF is being unbound) dropped the
+ * session without any function reset, so the file is marked lost
+ * (-ECONNRESET, -ENODEV) and its waiters woken; it also frees the dirty
+ * tracker, marked failed as on MVF_EVENT_TRACKER_ERROR
+ * (mvf_vfio_dirty_event()).  A device-posted MVF_EVENT_VF_RESET needs
+ * nothing here: the PCI core's reset_done() disables the data_fds.
  */
 void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev)
 {
 	struct mvf_vfio_pci_device *mvdev = priv;
+	struct mvf_vfio_mig_file *migf;
+	bool pf_reset = ev->type == MVF_EVENT_VF_RESET &&
+			(ev->data == MVF_VF_RESET_DATA_PF ||
+			 ev->data == MVF_VF_RESET_DATA_PF_GONE);
 
 	spin_lock(&mvdev->event_lock);
+	/* The FSM's file reference keeps event_migf alive while it is set. */
+	migf = mvdev->event_migf;
 	if (ev->type == MVF_EVENT_TRACKER_ERROR)
 		mvf_vfio_dirty_event(mvdev, ev->data);
-	else if (ev->type == MVF_EVENT_VF_RESET &&
-		 ev->data == MVF_VF_RESET_DATA_PF)
+	else if (pf_reset)
 		mvf_vfio_dirty_event(mvdev, MVF_VFIO_DIRTY_ERR_PF_RESET);
-	/* The FSM's file reference keeps event_migf alive while it is set. */
-	if (mvdev->event_migf)
-		mvf_vfio_save_file_event(mvdev->event_migf, ev->type);
+	if (migf && pf_reset)
+		mvf_vfio_mig_file_lost(migf, ev->data == MVF_VF_RESET_DATA_PF ?
+					     -ECONNRESET : -ENODEV);
+	else if (migf && migf->type == MVF_VFIO_MIGF_SAVE)
+		mvf_vfio_save_file_event(migf, ev->type);
 	spin_unlock(&mvdev->event_lock);
 }
 

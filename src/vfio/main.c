@@ -35,6 +35,11 @@ static int mvf_vfio_init_dev(struct vfio_device *vdev)
 	u16 vf_id;
 	int ret;
 
+	/* Before any user can write it (cfg.c). */
+	ret = mvf_vfio_cfg_init(mvdev);
+	if (ret)
+		return ret;
+
 	/* -EPROBE_DEFER while the PF has no driver: probe again later. */
 	pf = mvf_pf_get_by_vf(pdev, &vf_id);
 	if (IS_ERR(pf))
@@ -133,8 +138,8 @@ static const struct vfio_device_ops mvf_vfio_pci_ops = {
 	.get_region_info_caps = vfio_pci_ioctl_get_region_info,
 #endif
 	.device_feature = mvf_vfio_device_feature,
-	.read = vfio_pci_core_read,
-	.write = vfio_pci_core_write,
+	.read = mvf_vfio_read,
+	.write = mvf_vfio_write,
 	.mmap = vfio_pci_core_mmap,
 	.request = vfio_pci_core_request,
 	.match = vfio_pci_core_match,

@@ -87,10 +87,11 @@ struct mvf_vfio_dirty {
  * @resuming_migf: the resuming data_fd while in RESUMING; holds a file
  *                 reference of its own
  * @event_lock: protects @event_migf
- * @event_migf: the saving file of a PRECOPY session, for the event
- *              callback: set before the arc's first admin command (the
- *              VF_QUERY_SIZE ahead of SAVE_START), cleared when the session
- *              fails to start or before the driver drops its file
+ * @event_migf: the data_fd whose device session is open (saving, either
+ *              mode, or resuming), for the event callback: set before the
+ *              arc's first admin command (the VF_QUERY_SIZE ahead of
+ *              SAVE_START, LOAD_START), cleared when the session fails to
+ *              start or before the driver ends it and drops its file
  *              reference; always under @state_mutex too
  * @precopy_info_v2: the VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 opt-in, on
  *                   kernels whose vfio core has none (before 7.1); set by
@@ -101,6 +102,10 @@ struct mvf_vfio_dirty {
  * @dirty_test: DMA logging is offered through the dirty_without_report
  *              test parameter (the core cannot REPORT): the test ioctl
  *              MVF_VFIO_TEST_DIRTY_REPORT is answered; set at open
+ * @vcap_pos: config space offset of the VF->PF link capability, 0 if
+ *            none; constant once bound (cfg.c)
+ * @vcap: the capability's MVF_VCAP_LEN bytes as read at bind time, what
+ *        user reads of it return; constant once bound
  * @reset_lock: protects @deferred_reset
  * @deferred_reset: a reset happened while @state_mutex was held; the next
  *                  mvf_vfio_state_mutex_unlock() disables the data_fds and
@@ -130,6 +135,10 @@ struct mvf_vfio_pci_device {
 	struct mvf_vfio_dirty dirty;
 	bool dirty_test;
 
+	/* the link capability as the user sees it (cfg.c) */
+	u8 vcap_pos;
+	u8 vcap[MVF_VCAP_LEN];
+
 	/* deferred_reset; taken in reset_done() */
 	spinlock_t reset_lock;
 	bool deferred_reset;
@@ -155,6 +164,13 @@ void mvf_vfio_lm_close(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_lm_reset_done(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_state_mutex_unlock(struct mvf_vfio_pci_device *mvdev);
 void mvf_vfio_lm_event(void *priv, const struct mvf_vf_event *ev);
+
+/* cfg.c: the link capability virtualized in config space */
+int mvf_vfio_cfg_init(struct mvf_vfio_pci_device *mvdev);
+ssize_t mvf_vfio_read(struct vfio_device *vdev, char __user *buf,
+		      size_t count, loff_t *ppos);
+ssize_t mvf_vfio_write(struct vfio_device *vdev, const char __user *buf,
+		       size_t count, loff_t *ppos);
 
 /* dirty.c: DMA dirty tracking, struct vfio_log_ops */
 void mvf_vfio_dirty_init(struct mvf_vfio_pci_device *mvdev);

@@ -30,11 +30,17 @@ int pf_init(struct pf *pf, uint64_t serial, struct vf **vfs,
 	else
 		pf->dirty.budget = DIRTY_BUDGET_DEFAULT;
 	pf->chunk = malloc(PF_MAX_CHUNK);
-	return pf->chunk ? 0 : -ENOMEM;
+	if (!pf->chunk || pf_lost_init(&pf->lost, nr_vfs)) {
+		free(pf->chunk);
+		pf->chunk = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void pf_destroy(struct pf *pf)
 {
+	pf_lost_destroy(&pf->lost);
 	free(pf->chunk);
 	pf->chunk = NULL;
 }
@@ -59,6 +65,7 @@ void pf_reset(struct pf *pf)
 	pf->eq_size = pf->eq_head = pf->eq_tail = 0;
 	pf->eq_seq = 0;
 	pf->eq_dropped = 0;
+	pf_lost_clear(&pf->lost);
 	emu_dbg(pf->verbose, "pf: reset");
 }
 
@@ -67,19 +74,19 @@ static bool ring_size_ok(uint32_t size, uint32_t max)
 	return size && size <= max && !(size & (size - 1));
 }
 
-void pf_post_event(void *ctx, uint16_t type, uint16_t vf_id, uint32_t data)
+static bool pf_eq_on(const struct pf *pf)
 {
-	struct pf *pf = ctx;
+	return (pf->status & MVF_PF_STS_EQ_READY) && !(pf->status & MVF_PF_STS_FATAL);
+}
+
+/* Write one entry; false if the queue is full or the entry not writable. */
+static bool pf_write_event(struct pf *pf, uint16_t type, uint16_t vf_id, uint32_t data)
+{
 	struct mvf_event ev;
 	uint32_t slot;
 
-	if (!(pf->status & MVF_PF_STS_EQ_READY) || (pf->status & MVF_PF_STS_FATAL) ||
-	    pf->eq_tail - pf->eq_head >= pf->eq_size) {
-		pf->eq_dropped++;
-		emu_dbg(pf->verbose, "pf: event %u for vf%u dropped (%llu so far)",
-			type, vf_id, (unsigned long long)pf->eq_dropped);
-		return;
-	}
+	if (pf->eq_tail - pf->eq_head >= pf->eq_size)
+		return false;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = htole16(type);
 	ev.vf_id = htole16(vf_id);
@@ -88,14 +95,44 @@ void pf_post_event(void *ctx, uint16_t type, uint16_t vf_id, uint32_t data)
 	ev.phase = ((pf->eq_tail / pf->eq_size) & 1) ^ 1;
 	slot = pf->eq_tail & (pf->eq_size - 1);
 	if (dma_write(pf->dma, pf->eq + (uint64_t)slot * sizeof(ev), &ev, sizeof(ev))) {
-		pf->eq_dropped++;
 		emu_err("pf: event queue entry at IOVA 0x%llx not writable, event dropped",
 			(unsigned long long)(pf->eq + (uint64_t)slot * sizeof(ev)));
-		return;
+		return false;
 	}
 	pf->eq_tail++;
 	pf->eq_seq++;
 	irq_raise(pf->irq, IRQ_MSIX, MVF_PF_MSIX_EVENTQ);
+	return true;
+}
+
+/* Post the pending MVF_EVENT_LOST notices while there is room. */
+static void pf_flush_lost(struct pf *pf)
+{
+	unsigned int vf;
+	uint32_t n;
+
+	if (!pf_eq_on(pf))
+		return;
+	while (pf_lost_peek(&pf->lost, &vf, &n)) {
+		if (!pf_write_event(pf, MVF_EVENT_LOST, (uint16_t)vf, n))
+			return;
+		pf_lost_posted(&pf->lost, vf);
+	}
+}
+
+void pf_post_event(void *ctx, uint16_t type, uint16_t vf_id, uint32_t data)
+{
+	struct pf *pf = ctx;
+
+	if (pf_eq_on(pf)) {
+		pf_flush_lost(pf);
+		if (pf_write_event(pf, type, vf_id, data))
+			return;
+		pf_lost_note(&pf->lost, vf_id);
+	}
+	pf->eq_dropped++;
+	emu_dbg(pf->verbose, "pf: event %u for vf%u dropped (%llu so far)",
+		type, vf_id, (unsigned long long)pf->eq_dropped);
 }
 
 static void fill_identify(const struct pf *pf, struct mvf_identify *id)
@@ -395,6 +432,7 @@ static void pf_write_ctrl(struct pf *pf, uint32_t val)
 	if (!(old & MVF_PF_CTRL_EQ_ENABLE) && (pf->ctrl & MVF_PF_CTRL_EQ_ENABLE)) {
 		pf->eq_head = pf->eq_tail = 0;
 		pf->eq_seq = 0;
+		pf_lost_clear(&pf->lost);
 		if (ring_size_ok(pf->eq_size, MVF_EQ_MAX_ENTRIES))
 			pf->status |= MVF_PF_STS_EQ_READY;
 		else
@@ -498,6 +536,8 @@ void pf_reg_write(struct pf *pf, uint32_t off, uint32_t val)
 		return;
 	case MVF_PF_REG_EQ_HEAD:
 		pf->eq_head = val;
+		/* Room again: the lost-event notices go first. */
+		pf_flush_lost(pf);
 		return;
 	}
 	emu_dbg(pf->verbose, "pf: write 0x%x to read-only/unknown register 0x%03x ignored",

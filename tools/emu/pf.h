@@ -13,6 +13,7 @@
 #include "dirty.h"
 #include "slow.h"
 #include "mvf/mvf.h"
+#include "pf_lost.h"
 
 struct dma_space;
 struct irq_table;
@@ -41,6 +42,7 @@ struct pf {
 	/* Event queue bookkeeping. */
 	uint32_t eq_seq;	/* seq of the next event */
 	uint64_t eq_dropped;	/* events dropped: queue off, full or DMA error */
+	struct pf_lost lost;	/* per VF, dropped while enabled: MVF_EVENT_LOST */
 };
 
 /*
@@ -65,7 +67,12 @@ void pf_reset(struct pf *pf);
 /* Run a held slow chunk command that is due (see slow.h). */
 void pf_tick(struct pf *pf);
 
-/* Post an event (a vf_event_fn): dropped and counted if it cannot go. */
+/*
+ * Post an event (a vf_event_fn).  Pending MVF_EVENT_LOST notices go
+ * first; an event that finds the queue full is dropped and counted
+ * against its VF (pf_lost.h).  With the queue off it is only counted in
+ * eq_dropped.
+ */
 void pf_post_event(void *pf, uint16_t type, uint16_t vf_id, uint32_t data);
 
 /*

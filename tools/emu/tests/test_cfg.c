@@ -154,7 +154,43 @@ static int cfg_flr_resets_function_keeps_devmem(void)
 	return 0;
 }
 
+/*
+ * The link capability is read-only (device contract): no write of any
+ * size changes a byte of it, on a VF or on the PF, and the capability
+ * list still ends there.
+ */
+static int cfg_vcap_read_only(void)
+{
+	const uint32_t vc = MVF_CFG_CAP_VNDR;
+	uint8_t before[MVF_VCAP_LEN], after[MVF_VCAP_LEN];
+	struct func *fns[2];
+	struct mvf_dev d;
+	uint32_t i, off;
+
+	TRY(mvf_dev_init(&d, 2, 1 << 20, 0x1122334455667788ull, NULL, false));
+	fns[0] = &d.vf_fns[1];
+	fns[1] = &d.pf_fn;
+	for (i = 0; i < 2; i++) {
+		func_region_read(fns[i], FUNC_REGION_CONFIG, vc, before,
+				 sizeof(before));
+		for (off = 0; off < MVF_VCAP_LEN; off++)
+			wr(fns[i], vc + off, 0xa5, 1);
+		for (off = 0; off < MVF_VCAP_LEN; off += 2)
+			wr(fns[i], vc + off, 0x5aa5, 2);
+		for (off = 0; off < MVF_VCAP_LEN; off += 4)
+			wr(fns[i], vc + off, 0xdeadbeef, 4);
+		func_region_read(fns[i], FUNC_REGION_CONFIG, vc, after,
+				 sizeof(after));
+		CHECK(!memcmp(before, after, sizeof(before)));
+	}
+	CHECK_EQ(rd(&d.vf_fns[1], vc + MVF_VCAP_VF_INDEX, 1), 1);
+	CHECK_EQ(rd(&d.vf_fns[1], vc + PCI_CAP_LIST_NEXT, 1), 0);
+	mvf_dev_destroy(&d);
+	return 0;
+}
+
 const struct test cfg_tests[] = {
+	{ "cfg_vcap_read_only", cfg_vcap_read_only },
 	{ "cfg_ids", cfg_ids },
 	{ "cfg_capabilities", cfg_capabilities },
 	{ "cfg_bar_sizing_and_command", cfg_bar_sizing_and_command },

@@ -329,7 +329,58 @@ static int pf_slow_chunks(void)
 	return 0;
 }
 
+/*
+ * A full event queue drops events and counts them per VF; as soon as there
+ * is room, one MVF_EVENT_LOST per VF with a count goes before any newer
+ * event, VFs taken round robin, so VF0's flood cannot hide VF1's loss.
+ */
+static int pf_event_queue_full_posts_lost(void)
+{
+	struct fx f;
+	struct pf *pf;
+	unsigned int i;
+
+	TRY(fx_init(&f, 1 << 20, false));
+	pf = &f.dev.pf;
+	TRY(fx_eq_enable(&f));
+	for (i = 0; i < FX_EQ_SIZE; i++)
+		pf_post_event(pf, MVF_EVENT_INITIAL_CHANGED, 0, i);
+	/* full: VF1's event and three more of VF0's are dropped */
+	pf_post_event(pf, MVF_EVENT_PRECOPY_DATA, 1, 0);
+	for (i = 0; i < 3; i++)
+		pf_post_event(pf, MVF_EVENT_INITIAL_CHANGED, 0, 100 + i);
+	CHECK_EQ(pf->eq_dropped, 4);
+	CHECK_EQ(pf_reg_read(pf, MVF_PF_REG_EQ_TAIL), FX_EQ_SIZE);
+	/* each consumed entry makes room for one notice, VF0's first */
+	TRY(fx_expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 0));
+	CHECK_EQ(pf_reg_read(pf, MVF_PF_REG_EQ_TAIL), FX_EQ_SIZE + 1);
+	/* still full: a new event of VF0 is dropped, counted again */
+	pf_post_event(pf, MVF_EVENT_INITIAL_CHANGED, 0, 200);
+	TRY(fx_expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, 1));
+	for (i = 2; i < FX_EQ_SIZE; i++)
+		TRY(fx_expect_event(&f, MVF_EVENT_INITIAL_CHANGED, 0, i));
+	TRY(fx_expect_event(&f, MVF_EVENT_LOST, 0, 3));
+	TRY(fx_expect_event(&f, MVF_EVENT_LOST, 1, 1));
+	TRY(fx_expect_event(&f, MVF_EVENT_LOST, 0, 1));
+	CHECK(fx_no_event(&f));
+	/* nothing pending: events flow as before */
+	pf_post_event(pf, MVF_EVENT_PRECOPY_DATA, 1, 0);
+	TRY(fx_expect_event(&f, MVF_EVENT_PRECOPY_DATA, 1, 0));
+	CHECK(fx_no_event(&f));
+	/* counts do not survive a re-enable of the queue */
+	for (i = 0; i <= FX_EQ_SIZE; i++)
+		pf_post_event(pf, MVF_EVENT_INITIAL_CHANGED, 1, i);
+	pf_reg_write(pf, MVF_REG_CTRL, MVF_PF_CTRL_AQ_ENABLE);
+	TRY(fx_eq_enable(&f));
+	pf_post_event(pf, MVF_EVENT_PRECOPY_DATA, 1, 0);
+	TRY(fx_expect_event(&f, MVF_EVENT_PRECOPY_DATA, 1, 0));
+	CHECK(fx_no_event(&f));
+	fx_fini(&f);
+	return 0;
+}
+
 const struct test pf_tests[] = {
+	{ "pf_event_queue_full_posts_lost", pf_event_queue_full_posts_lost },
 	{ "pf_random_commands", pf_random_commands },
 	{ "pf_identify_and_regs", pf_identify_and_regs },
 	{ "pf_bad_commands", pf_bad_commands },

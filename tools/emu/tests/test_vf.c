@@ -286,12 +286,21 @@ static int vf_flr_event_and_devmem(void)
 	func_reset(&f.dev.vf_fns[0]);
 	CHECK_EQ(pf_reg_read(pf, MVF_PF_REG_EQ_TAIL), 2);
 	CHECK_EQ(pf->eq_dropped, 1);
+	/* Room again: the notice of the lost event goes first. */
 	pf_reg_write(pf, MVF_PF_REG_EQ_HEAD, 2);
-	func_reset(&f.dev.vf_fns[0]);
 	CHECK_EQ(pf_reg_read(pf, MVF_PF_REG_EQ_TAIL), 3);
 	memcpy(&ev, f.ram + FX_EQ, sizeof(ev));	/* slot 0 again, second pass */
 	CHECK_EQ(ev.phase, 0);
 	CHECK_EQ(le32toh(ev.seq), 2);
+	CHECK_EQ(le16toh(ev.type), MVF_EVENT_LOST);
+	CHECK_EQ(le16toh(ev.vf_id), 0);
+	CHECK_EQ(le32toh(ev.data), 1);
+	func_reset(&f.dev.vf_fns[0]);
+	CHECK_EQ(pf_reg_read(pf, MVF_PF_REG_EQ_TAIL), 4);
+	memcpy(&ev, f.ram + FX_EQ + sizeof(ev), sizeof(ev));
+	CHECK_EQ(ev.phase, 0);
+	CHECK_EQ(le32toh(ev.seq), 3);
+	CHECK_EQ(le16toh(ev.type), MVF_EVENT_VF_RESET);
 	CHECK_EQ(le16toh(ev.vf_id), 0);
 	fx_fini(&f);
 	return 0;
