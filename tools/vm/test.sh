@@ -330,7 +330,7 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 			# program on 6.12, with check's VFs; the conformance
 			# suite runs on the VF alone (mtty is built for 7.2's
 			# headers only, tools/vm/build.sh mtty)
-			MVF_TESTS="xkernel-load xkernel-save mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_dirty vfio_mig_conformance vfio-mig mig_golden qemu-mig" \
+			MVF_TESTS="xkernel-load xkernel-save mig_arcs mig_vf0_to_vf1 mig_stream_errors mig_precopy reinit-stress mig_poll mig_stress mig_lifecycle mig_dirty vfio_mig_conformance vfio-mig mig_golden qemu-mig" \
 				check_vm check-612 --kernel 612 --vfs 5 \
 				--emu-opts "--devmem-mib 64,64,64,64,32"
 		else
