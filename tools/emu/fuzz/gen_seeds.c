@@ -27,6 +27,7 @@
 
 #include "../image.h"
 #include "../vfu.h"
+#include "../tests/qemu_version.h"
 #include "fuzz.h"
 
 /* The targets' fixed configurations (see each fuzz_*.c). */
@@ -133,13 +134,9 @@ static void sess_close(struct sess *s, const char *dir, const char *name)
 
 static void version(struct sess *s)
 {
-	static const char json[] =
-		"{\"capabilities\":{\"max_msg_fds\":16,\"max_data_xfer_size\":1048576,"
-		"\"pgsizes\":4096,\"max_dma_maps\":65535,\"write_multiple\":true,"
-		"\"migration\":{\"pgsize\":4096,\"max_bitmap_size\":268435456}}}";
-	uint8_t req[4 + sizeof(json)] = { 0 };
+	uint8_t req[QEMU_VERSION_LEN];
 
-	memcpy(req + 4, json, sizeof(json));
+	qemu_version_req(req);
 	msg(s, VFU_VERSION, 0, req, sizeof(req), 0, false, 0);
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../image.h"
+#include "qemu_version.h"
 #include "fixture.h"
 
 static int new_efd(int *keep)
@@ -402,13 +403,9 @@ int cl_call(struct cl *c, uint16_t cmd, const void *payload, size_t len,
 
 int cl_version(struct cl *c)
 {
-	static const char json[] =
-		"{\"capabilities\":{\"max_msg_fds\":16,\"max_data_xfer_size\":1048576,"
-		"\"pgsizes\":4096,\"max_dma_maps\":65535,\"write_multiple\":true,"
-		"\"migration\":{\"pgsize\":4096,\"max_bitmap_size\":268435456}}}";
-	uint8_t req[4 + sizeof(json)] = { 0 };
+	uint8_t req[QEMU_VERSION_LEN];
 
-	memcpy(req + 4, json, sizeof(json));
+	qemu_version_req(req);
 	return cl_call(c, VFU_VERSION, req, sizeof(req), NULL, 0, NULL, 0, NULL);
 }
 
