@@ -64,7 +64,7 @@ emu:
 vfio-mig:
 	$(MAKE) -C tools/vfio-mig
 
-check check-612 demo demo-uapi bench:
+check check-debug check-612 demo demo-uapi bench:
 	@tools/vm/test.sh $@
 
 deb:
@@ -74,4 +74,4 @@ fuzz:
 	@tools/fuzz/run.sh bench
 
 .PHONY: all kdir-exists modules install modules_install clean emu vfio-mig \
-	check-612 check demo demo-uapi bench deb fuzz
+	check-612 check check-debug demo demo-uapi bench deb fuzz

@@ -71,7 +71,7 @@ export MVF_VF0_BDF=$VF0_BDF MVF_VF1_BDF=$VF1_BDF
 QEMU_VFS=$VF0_BDF,$VF1_BDF
 TIMEOUT=${MVF_TEST_TIMEOUT:-600}
 # Our modules: built for Debian's kernel in the tree, for the
-# dirty-tracking kernel (tools/vm/kernel.sh) in build/kmod-<release>.
+# debug kernel (tools/vm/kernel.sh) in build/kmod-<release>.
 KO_DIR=$SRC
 [ -f "$SRC/build/kmod-$(uname -r)/mvf_core.ko" ] && KO_DIR=$SRC/build/kmod-$(uname -r)
 # reinit-stress: mig_precopy's REINIT-is-synchronous test 50 times in a
@@ -200,12 +200,46 @@ ensure_built() {
 	make -C "$ST" KSFT_DIR="$k"
 }
 
+# kmemleak (the debug kernel, tools/vm/kernel.sh): it does not scan by
+# itself there.  kmemleak_start marks what boot left unreferenced as
+# already seen; kmemleak_check, after the modules are unloaded, scans
+# and counts one check: no unreferenced object since the start.  On a
+# kernel without kmemleak neither does anything.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_start() {
+	mountpoint -q /sys/kernel/debug ||
+		mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	[ -e "$KMEMLEAK" ] || return 0
+	echo "guest-run: kmemleak: scan, then clear what boot left"
+	echo scan >"$KMEMLEAK" && echo clear >"$KMEMLEAK"
+}
+kmemleak_check() {
+	local n
+	[ -e "$KMEMLEAK" ] || return 0
+	echo "=== kmemleak"
+	# an object is reported once it has been unreferenced for 5 s
+	sleep 6
+	echo scan >"$KMEMLEAK" && echo scan >"$KMEMLEAK"
+	if ! cat "$KMEMLEAK" >"$OUT/kmemleak.txt" 2>&1; then
+		result 1 "kmemleak scan (reading $KMEMLEAK failed: $(head -n1 "$OUT/kmemleak.txt"))"
+		return
+	fi
+	n=$(grep -c '^unreferenced object' "$OUT/kmemleak.txt")
+	if [ "$n" != 0 ]; then
+		head -n 80 "$OUT/kmemleak.txt"
+		result 1 "kmemleak: no unreferenced object after the run" \
+			"$n reported, $OUT/kmemleak.txt"
+	else
+		result 0 "kmemleak: no unreferenced object after the run"
+	fi
+}
 
 main() {
 	local rc bad installed deb
 	mkdir -p "$OUT"
 	echo "guest-run: mode $MODE, kernel $(uname -r), source $SRC, out $OUT"
 	echo "guest-run: PF $PF_BDF, VF0 $VF0_BDF, VF1 $VF1_BDF"
+	kmemleak_start
 
 	case " $TESTS " in
 	*" installed "*)
@@ -337,6 +371,7 @@ main() {
 	echo "=== unload"
 	rmmod mvf_vfio_pci && rmmod mvf_core
 	result $? "rmmod mvf_vfio_pci mvf_core"
+	kmemleak_check
 
 	echo "=== kernel log"
 	if ! dmesg >"$OUT/dmesg.txt" 2>&1; then

@@ -63,20 +63,6 @@ FIXTURE(lc) {
 	int fd[2];		/* data_fds the test holds, -1 if none */
 };
 
-static bool driver_is(const char *bdf, const char *want)
-{
-	char drv[64];
-
-	return !mvf_sysfs_driver(bdf, drv, sizeof(drv)) && !strcmp(drv, want);
-}
-
-static int pf_bind(const char *pf)
-{
-	if (driver_is(pf, "mvf_core"))
-		return 0;
-	return mvf_sysfs_write("/sys/bus/pci/drivers/mvf_core/bind", pf);
-}
-
 static int pf_unbind(const char *pf)
 {
 	return mvf_sysfs_write("/sys/bus/pci/drivers/mvf_core/unbind", pf);
@@ -94,7 +80,7 @@ FIXTURE_SETUP(lc)
 	self->fd[0] = self->fd[1] = -1;
 	ASSERT_EQ(1, mvf_sysfs_find(MVF_PCI_DEVICE_PF, pfs, 1));
 	snprintf(self->pf, sizeof(self->pf), "%s", pfs[0]);
-	ASSERT_TRUE(driver_is(self->pf, "mvf_core"))
+	ASSERT_TRUE(mvf_sysfs_driver_is(self->pf, "mvf_core"))
 		TH_LOG("PF %s is not bound to mvf_core", self->pf);
 	ASSERT_EQ(0, mvf_pair_open(&self->p, mvf_vf_bdf[0], mvf_vf_bdf[1],
 				   LC_BOUNCE));
@@ -112,10 +98,10 @@ FIXTURE_TEARDOWN(lc)
 	mvf_pair_close(&self->p);
 	/* leave the PF, its event IRQ and the VFs as found */
 	mvf_pf_debugfs_write(self->pf, "events_paused", "0");
-	if (pf_bind(self->pf))
+	if (mvf_pf_bind(self->pf))
 		fprintf(stderr, "# PF %s: bind to mvf_core failed\n", self->pf);
 	for (i = 0; i < 2; i++)
-		if (!driver_is(mvf_vf_bdf[i], "mvf_vfio_pci"))
+		if (!mvf_sysfs_driver_is(mvf_vf_bdf[i], "mvf_vfio_pci"))
 			mvf_sysfs_write("/sys/bus/pci/drivers_probe",
 					mvf_vf_bdf[i]);
 	free(self->buf);
@@ -335,7 +321,7 @@ TEST_F_TIMEOUT(lc, pf_unbind_rebind, 600)
 	poller_start(_metadata, &w, self->fd[0]);
 	ASSERT_FALSE(_metadata->exit_code);
 	ASSERT_EQ(0, pf_unbind(self->pf));
-	ASSERT_FALSE(driver_is(self->pf, "mvf_core"));
+	ASSERT_FALSE(mvf_sysfs_driver_is(self->pf, "mvf_core"));
 	poller_expect_err(_metadata, &w);
 	ASSERT_FALSE(_metadata->exit_code);
 	expect_poll_err(_metadata, self->fd[1]);
@@ -349,11 +335,11 @@ TEST_F_TIMEOUT(lc, pf_unbind_rebind, 600)
 	ASSERT_SET_FAILS(vf1, VFIO_DEVICE_STATE_RUNNING_P2P, ENODEV,
 			 VFIO_DEVICE_STATE_ERROR);
 
-	ASSERT_EQ(0, pf_bind(self->pf));
-	ASSERT_TRUE(driver_is(self->pf, "mvf_core"));
+	ASSERT_EQ(0, mvf_pf_bind(self->pf));
+	ASSERT_TRUE(mvf_sysfs_driver_is(self->pf, "mvf_core"));
 	/* the VFs were not re-bound: their drivers use the new binding */
-	ASSERT_TRUE(driver_is(mvf_vf_bdf[0], "mvf_vfio_pci"));
-	ASSERT_TRUE(driver_is(mvf_vf_bdf[1], "mvf_vfio_pci"));
+	ASSERT_TRUE(mvf_sysfs_driver_is(mvf_vf_bdf[0], "mvf_vfio_pci"));
+	ASSERT_TRUE(mvf_sysfs_driver_is(mvf_vf_bdf[1], "mvf_vfio_pci"));
 	ASSERT_EQ(0, vt_dev_reset(&vf1->vt));
 	ASSERT_MIG_STATE(vf1, VFIO_DEVICE_STATE_RUNNING);
 	sts = mvf_rd32(vf1, MVF_REG_STATUS);
@@ -387,9 +373,9 @@ TEST_F_TIMEOUT(lc, data_fd_outlives_unbind, 600)
 
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", bdf);
 	ASSERT_EQ(0, mvf_sysfs_write(path, bdf));
-	ASSERT_FALSE(driver_is(bdf, "mvf_vfio_pci"));
+	ASSERT_FALSE(mvf_sysfs_driver_is(bdf, "mvf_vfio_pci"));
 	ASSERT_EQ(0, mvf_sysfs_write("/sys/bus/pci/drivers_probe", bdf));
-	ASSERT_TRUE(driver_is(bdf, "mvf_vfio_pci"))
+	ASSERT_TRUE(mvf_sysfs_driver_is(bdf, "mvf_vfio_pci"))
 		TH_LOG("%s: not bound again while an old data_fd is open",
 		       bdf);
 

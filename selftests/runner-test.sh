@@ -95,6 +95,10 @@ cat >"$good" <<'LOG'
 [    1.000000] mvf_vfio_pci 0000:00:05.0: resetting
 [    1.000000] rcu: Hierarchical RCU implementation.
 [    1.000000] kmemleak disabled
+[    0.000000] kmemleak: Kernel memory leak detector initialized (mem pool available: 15679)
+[    0.000000] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar
+[    0.000000] ... MAX_LOCKDEP_KEYS:        8192
+[    0.000000] kasan: KernelAddressSanitizer initialized (generic)
 [    1.000000] vfio-pci 0000:00:05.0: enabling device (0000 -> 0002)
 LOG
 check "every splat kind matches the kernel-log check" \

@@ -216,6 +216,8 @@ int64_t mvf_dev_verify_bytes(struct mvf_ctx *c, const uint8_t *expect,
 /* ---- sysfs and device selection (sysfs.c) ---- */
 
 int mvf_sysfs_driver(const char *bdf, char *name, size_t len);
+bool mvf_sysfs_driver_is(const char *bdf, const char *want);
+int mvf_pf_bind(const char *pf);
 int mvf_sysfs_find(uint16_t device, char bdfs[][MVF_BDF_LEN], int max);
 int mvf_select_vfs(int *argc, char **argv, char vf0[MVF_BDF_LEN],
 		   char vf1[MVF_BDF_LEN]);

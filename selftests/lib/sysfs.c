@@ -221,3 +221,19 @@ int mvf_pf_debugfs_write(const char *pf, const char *file, const char *val)
 		 file);
 	return mvf_sysfs_write(path, val);
 }
+
+/* Is @bdf bound to the driver named @want? */
+bool mvf_sysfs_driver_is(const char *bdf, const char *want)
+{
+	char drv[64];
+
+	return !mvf_sysfs_driver(bdf, drv, sizeof(drv)) && !strcmp(drv, want);
+}
+
+/* Bind PF @pf to mvf_core unless it is bound already.  0 or -errno. */
+int mvf_pf_bind(const char *pf)
+{
+	if (mvf_sysfs_driver_is(pf, "mvf_core"))
+		return 0;
+	return mvf_sysfs_write("/sys/bus/pci/drivers/mvf_core/bind", pf);
+}

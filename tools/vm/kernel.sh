@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build (or reuse) the test VM's second kernel, the "dirty-tracking kernel":
-# the rootfs's own linux-source (the same 7.2 as Debian's kernel) with
-# Debian's configuration plus CONFIG_IOMMUFD, which brings
-# CONFIG_IOMMUFD_DRIVER (selected by INTEL_IOMMU if IOMMUFD) and with it
-# iova_bitmap, which the vfio core needs to answer
-# VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT.  Debian builds its kernels without
-# it (no in-tree driver that selects it is enabled), so on Debian's kernel
-# every REPORT fails with -EOPNOTSUPP in the core, before any variant
-# driver is asked, and QEMU cannot use device dirty tracking at all
-# (Documentation/qemu.rst).  Upstream distributions that enable mlx5 or
-# pds vfio drivers have it.  CONFIG_VFIO_DEVICE_CDEV (which needs IOMMUFD)
-# is on as well, next to the group interface: it gives every VFIO device
-# a /dev/vfio/devices/vfioN node, so the tools and the conformance suite
-# run through the iommufd cdev too (selftests/guest-run.sh, cdev
-# programs).
+# Build (or reuse) the test VM's second kernel, the "debug kernel" (make
+# check-debug): the rootfs's own linux-source (the same 7.2 as Debian's
+# kernel) with Debian's configuration plus
+#  - CONFIG_IOMMUFD, which brings CONFIG_IOMMUFD_DRIVER (selected by
+#    INTEL_IOMMU if IOMMUFD) and with it iova_bitmap, which the vfio core
+#    needs to answer VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT.  Debian builds
+#    its kernels without it (no in-tree driver that selects it is enabled),
+#    so on Debian's kernel every REPORT fails with -EOPNOTSUPP in the core,
+#    before any variant driver is asked, and QEMU cannot use device dirty
+#    tracking at all (Documentation/qemu.rst).  Upstream distributions that
+#    enable mlx5 or pds vfio drivers have it;
+#  - CONFIG_VFIO_DEVICE_CDEV (which needs IOMMUFD), next to the group
+#    interface: it gives every VFIO device a /dev/vfio/devices/vfioN node,
+#    so the tools and the conformance suite run through the iommufd cdev
+#    too (selftests/guest-run.sh, cdev programs);
+#  - the debug options: KASAN, PROVE_LOCKING (lockdep, PROVE_RCU),
+#    DEBUG_ATOMIC_SLEEP and kmemleak (Debian's own config has UBSAN and
+#    DEBUG_LIST).
 #
 # Only the modules the test VM loads are built (localmodconfig), and no
-# debug info, so the build takes minutes, not hours.  Module signing is off
+# debug info, so the build takes minutes, not hours (18.5 minutes on 2
+# cores, measured).  Module signing is off
 # (lockdown selects it; the rootfs has no openssl to make a key), so the
 # kernel takes our unsigned modules as Debian's does without Secure Boot.  The result is cached
 # in $MVF_CACHE/kernel-<hash of this recipe, Debian's config and the
@@ -62,10 +66,39 @@ if [ "${1:-}" = --in-chroot ]; then
 		--set-str SYSTEM_TRUSTED_KEYS "" \
 		--set-str SYSTEM_REVOCATION_KEYS "" \
 		--set-str LOCALVERSION "-mvf" --disable LOCALVERSION_AUTO
+	# The debug options (make check-debug): KASAN (generic, inline,
+	# vmalloc too: the migration file's buffers are kvmalloc'ed),
+	# lockdep with PROVE_LOCKING (and with it PROVE_RCU),
+	# DEBUG_ATOMIC_SLEEP and kmemleak.  Debian's own config already has
+	# UBSAN (bounds, shift), DEBUG_LIST, KFENCE and the hung-task and
+	# RCU-stall detectors.  kmemleak does not scan by itself: the guest
+	# runner scans once at the end of a run (selftests/guest-run.sh), so
+	# a report belongs to that run.
+	$cfg --enable KASAN --enable KASAN_GENERIC --enable KASAN_INLINE \
+		--enable KASAN_VMALLOC \
+		--enable UBSAN --enable UBSAN_BOUNDS --enable UBSAN_SHIFT \
+		--enable PROVE_LOCKING --enable PROVE_RCU \
+		--enable DEBUG_ATOMIC_SLEEP --enable DEBUG_LIST \
+		--enable DEBUG_KMEMLEAK --disable DEBUG_KMEMLEAK_DEFAULT_OFF \
+		--disable DEBUG_KMEMLEAK_AUTO_SCAN \
+		--set-val DEBUG_KMEMLEAK_MEM_POOL_SIZE 16000
 	for m in $MODULES; do echo "$m 16384 0"; done >"$b/lsmod"
 	make -s -C "$src" O="$b" olddefconfig
 	make -s -C "$src" O="$b" LSMOD="$b/lsmod" localmodconfig </dev/null
-	for c in CONFIG_IOMMUFD_DRIVER=y CONFIG_VFIO_DEVICE_CDEV=y CONFIG_VFIO_GROUP=y; do
+	# localmodconfig keeps what selects a listed module: i915's GVT
+	# (and with it DRM) selects VFIO_MDEV, KVM selects IRQ_BYPASS.  The
+	# VM needs neither (the L3 guest runs on TCG), and they were a third
+	# of the build.  mdev then comes from mtty's own Kconfig entry (the
+	# sample is built out of tree too, tools/vm/build.sh mtty-mvf).
+	$cfg --disable DRM --disable KVM --disable ACPI_WMI \
+		--disable ACPI_VIDEO --enable SAMPLES \
+		--module SAMPLE_VFIO_MDEV_MTTY
+	make -s -C "$src" O="$b" olddefconfig
+	for c in CONFIG_IOMMUFD_DRIVER=y CONFIG_VFIO_DEVICE_CDEV=y CONFIG_VFIO_GROUP=y \
+		CONFIG_KASAN=y CONFIG_KASAN_INLINE=y CONFIG_KASAN_VMALLOC=y \
+		CONFIG_PROVE_LOCKING=y CONFIG_PROVE_RCU=y CONFIG_DEBUG_ATOMIC_SLEEP=y \
+		CONFIG_DEBUG_KMEMLEAK=y CONFIG_UBSAN=y CONFIG_DEBUG_LIST=y \
+		CONFIG_VFIO_MDEV=m CONFIG_IRQ_BYPASS_MANAGER=m; do
 		grep -qx "$c" "$b/.config" || {
 			echo "kernel: $c is not in the configuration after localmodconfig" >&2
 			exit 1
