@@ -55,17 +55,22 @@ static const char *const op_name[OP_NR] = {
 };
 
 /*
- * The errnos each entry point may return while the others run: a wrong
- * state or arc (EINVAL), a device or PF that is gone (ENODEV), a session
- * the PF reset ended (ECONNRESET), a session still open (EBUSY), the end
- * of PRE_COPY data (ENOMSG), a stream the device refused (EIO, EINVAL,
- * EPROTO, EBADMSG, EOVERFLOW, ENOSPC: Documentation/driver.rst's resume
- * errors), an admin command that timed out (ETIMEDOUT), a signal
- * (EINTR).  EBADF, EFAULT, ENOTTY, ENOMEM or anything else is a bug.
+ * The errnos each entry point may return while the others run (the
+ * kernel-doc of mvf_vf_cmd_wait() and mvf_vfio_resume_file_finish()): a
+ * wrong state or arc, or a stream the device refused (EINVAL), a device
+ * or PF that is gone (ENODEV), a session the PF reset ended (ECONNRESET)
+ * or that is not open any more (ENOENT), a session still open (EBUSY),
+ * the end of PRE_COPY data (ENOMSG), an image of another version or
+ * configuration (EOPNOTSUPP), a device that cannot stage more (ENOMEM),
+ * a failed or timed-out admin command (EIO, ETIMEDOUT), a signal (EINTR),
+ * a non-blocking read with nothing ready (EAGAIN), a group node that the
+ * VF's unbind removed (ENOENT).  Also EBADF for read() of a resuming and
+ * write() of a saving data_fd and ENOTTY for PRECOPY_INFO on a resuming
+ * one (errno_ok()).  EFAULT, EPERM or anything else is a bug.
  */
 static const int ok_errnos[] = {
-	EINVAL, ENODEV, ECONNRESET, EBUSY, ENOMSG, EIO, EPROTO, EBADMSG,
-	EOVERFLOW, ENOSPC, ETIMEDOUT, EINTR, EAGAIN, ENXIO, ENOENT,
+	EINVAL, ENODEV, ECONNRESET, ENOENT, EBUSY, ENOMSG, EOPNOTSUPP, ENOMEM,
+	EIO, ETIMEDOUT, EINTR, EAGAIN,
 };
 
 #define NR_ERRNO	160
@@ -106,10 +111,16 @@ static const char *errname(int e)
 	return s ? s : "unknown errno";
 }
 
-static bool errno_ok(int e)
+static bool errno_ok(enum race_op op, int e)
 {
 	size_t i;
 
+	/* a saving data_fd is read-only, a resuming one write-only */
+	if (e == EBADF && (op == OP_READ || op == OP_WRITE))
+		return true;
+	/* a resuming data_fd has no ioctl */
+	if (e == ENOTTY && op == OP_INFO)
+		return true;
 	for (i = 0; i < sizeof(ok_errnos) / sizeof(ok_errnos[0]); i++)
 		if (ok_errnos[i] == e)
 			return true;
@@ -126,7 +137,7 @@ static void count(struct race *r, enum race_op op, long ret)
 		r->ok[op]++;
 	else
 		r->err[op][e < NR_ERRNO ? e : NR_ERRNO - 1]++;
-	if (e && !errno_ok(e) && !r->bad_errno) {
+	if (e && !errno_ok(op, e) && !r->bad_errno) {
 		r->bad_op = op;
 		r->bad_errno = e;
 	}

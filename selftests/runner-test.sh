@@ -90,6 +90,8 @@ cat >"$bad" <<'LOG'
 [   12.000000] kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
 [   12.000000] general protection fault, probably for non-canonical address 0xdead: 0000 [#1]
 [   12.000000] Kernel panic - not syncing: Fatal exception
+[   12.000000] INFO: lockdep is turned off.
+[   12.000000] DEBUG_LOCKS_WARN_ON(1)
 LOG
 cat >"$good" <<'LOG'
 [    1.000000] mvf_vfio_pci 0000:00:05.0: resetting
@@ -99,6 +101,7 @@ cat >"$good" <<'LOG'
 [    0.000000] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar
 [    0.000000] ... MAX_LOCKDEP_KEYS:        8192
 [    0.000000] kasan: KernelAddressSanitizer initialized (generic)
+[    0.000000] rcu: 	RCU lockdep checking is enabled.
 [    1.000000] vfio-pci 0000:00:05.0: enabling device (0000 -> 0002)
 LOG
 check "every splat kind matches the kernel-log check" \

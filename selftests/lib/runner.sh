@@ -12,7 +12,7 @@
 #   dmesg_bad FILE             print FILE's lines that fail a run
 
 # Any of these in the kernel log fails the run.
-DMESG_BAD='BUG:|WARNING:|Oops|KASAN|UBSAN:|lockdep|possible circular locking|INFO: task .* blocked for more than|rcu: .*[Ss]tall|rcu_.*stall|kmemleak: .*suspected memory leak|general protection fault|Kernel panic'
+DMESG_BAD='BUG:|WARNING:|Oops|KASAN|UBSAN:|lockdep is turned off|DEBUG_LOCKS_WARN_ON|possible circular locking|INFO: task .* blocked for more than|rcu: .*[Ss]tall|rcu_.*stall|kmemleak: .*suspected memory leak|general protection fault|Kernel panic'
 
 PASS=0
 FAIL=0
