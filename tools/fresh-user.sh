@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Do what a new user does: clone the repository into an empty directory and
 # run the README's Quick start test commands there, "make demo", "make
-# check", "make check-debug" and "make check-612" (the last three are what .ci/run runs), timing
+# check" and "make check-612" (the last two are what .ci/run runs), timing
 # each.  Prints every wall time, exit status and closing count line and
 # writes them to OUT (default: <this checkout>/build/fresh-user.txt).
 #
@@ -45,7 +45,7 @@ rev=$(git -C "$scratch/mvf" rev-parse --short HEAD)
 cd "$scratch/mvf"
 report=("fresh clone of $src at $rev in $scratch/mvf, cache ${MVF_CACHE:-~/.cache/mvf}")
 status=0
-for target in demo check check-debug check-612; do
+for target in demo check check-612; do
 	t0=$(date +%s)
 	st=0
 	make "$target" </dev/null 2>&1 | tee "$scratch/make-$target.log" || st=${PIPESTATUS[0]}

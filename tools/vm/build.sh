@@ -7,7 +7,7 @@
 #    the selftests against its unpacked linux-source (kselftest_harness.h)
 #    and tools/vfio-mig/vfio-mig against its uAPI headers (the guest runs it
 #    as /mvf-src/tools/vfio-mig/vfio-mig);
-#  - modules-mvf: the modules for the debug kernel
+#  - modules-mvf: the modules for the dirty-tracking kernel
 #    (tools/vm/kernel.sh builds it first if needed), as
 #    build/kmod-<release>/*.ko;
 #  - modules-612: the modules for Debian trixie's 6.12 LTS kernel, built
@@ -23,7 +23,7 @@
 #  - mtty: the kernel's sample migration driver (samples/vfio-mdev/mtty.c
 #    of the rootfs's linux-source) against the rootfs kernel's headers, as
 #    build/mtty/mtty.ko: the peer device of the conformance suite;
-#    mtty-mvf: the same for the debug kernel, as
+#    mtty-mvf: the same for the dirty-tracking kernel, as
 #    build/mtty-<release>/mtty.ko.
 #
 # usage: tools/vm/build.sh [emu|modules|modules-mvf|modules-612|selftests|vfio-mig|vfio-mig-host|l3guest|mtty|mtty-mvf|deb]...
@@ -86,14 +86,14 @@ for what in "$@"; do
 		done
 		;;
 	modules-mvf)
-		# The modules again, for the debug kernel
+		# The modules again, for the dirty-tracking kernel
 		# (tools/vm/kernel.sh), into build/kmod-<release>/ so that the
 		# stock kernel's .ko files in the tree stay as they are.
 		need_root
 		kdir=$("$here/kernel.sh")
 		krel=$(cat "$kdir/build/include/config/kernel.release")
 		out=build/kmod-$krel
-		echo "build: kernel modules for $krel (debug kernel, in the rootfs) into $out" >&2
+		echo "build: kernel modules for $krel (dirty-tracking kernel, in the rootfs) into $out" >&2
 		# A copy of the sources: kbuild refuses MO= next to the
 		# stock build's objects in the tree.
 		rm -rf "${repo:?}/$out"
@@ -170,7 +170,7 @@ for what in "$@"; do
 		build_mtty build/mtty "/usr/src/linux-headers-$kver" "$kver"
 		;;
 	mtty-mvf)
-		# mtty again, for the debug kernel (its VFIO cdevs:
+		# mtty again, for the dirty-tracking kernel (its VFIO cdevs:
 		# the conformance suite runs both devices through them), into
 		# build/mtty-<release>/; conformance/run.sh loads the
 		# one built for the running kernel

@@ -143,7 +143,7 @@ overlay) [ -e /.mvf-overlay ] || overlay_root ;;
 	;;
 esac
 mount -a -T /mvf-src/tools/vm/guest-fstab
-# The debug kernel (tools/vm/kernel.sh, its install/ tree) and
+# The dirty-tracking kernel (tools/vm/kernel.sh, its install/ tree) and
 # trixie's 6.12 (tools/vm/buildroot-612.sh's chroot) have their modules
 # outside the rootfs, at /mvf-kernel; show them at /lib/modules in this VM
 # only, and their /boot too (config-<release>, which tests read).

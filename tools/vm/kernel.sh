@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build (or reuse) the test VM's second kernel, the "debug kernel" (make
-# check-debug): the rootfs's own linux-source (the same 7.2 as Debian's
+# Build (or reuse) the test VM's second kernel, the "dirty-tracking kernel"
+# (make check), or with MVF_KERNEL_DEBUG=1 its debug flavour, the "debug
+# kernel" (make check-debug): the rootfs's own linux-source (the same 7.2 as Debian's
 # kernel) with Debian's configuration plus
 #  - CONFIG_IOMMUFD, which brings CONFIG_IOMMUFD_DRIVER (selected by
 #    INTEL_IOMMU if IOMMUFD) and with it iova_bitmap, which the vfio core
@@ -15,13 +16,15 @@
 #    interface: it gives every VFIO device a /dev/vfio/devices/vfioN node,
 #    so the tools and the conformance suite run through the iommufd cdev
 #    too (selftests/guest-run.sh, cdev programs);
-#  - the debug options: KASAN, PROVE_LOCKING (lockdep, PROVE_RCU),
+#  - the debug kernel only: KASAN, PROVE_LOCKING (lockdep, PROVE_RCU),
 #    DEBUG_ATOMIC_SLEEP and kmemleak (Debian's own config has UBSAN and
-#    DEBUG_LIST).
+#    DEBUG_LIST), without DRM and KVM.  Both have the release suffix
+#    -mvf: build.sh modules-mvf rebuilds build/kmod-<release> for the
+#    flavour it is given (make check and make check-debug each do).
 #
 # Only the modules the test VM loads are built (localmodconfig), and no
-# debug info, so the build takes minutes, not hours (18.5 minutes on 2
-# cores, measured).  Module signing is off
+# debug info, so the build takes minutes, not hours (33 minutes on 2
+# cores for the dirty-tracking kernel, 18.5 for the debug kernel, measured).  Module signing is off
 # (lockdown selects it; the rootfs has no openssl to make a key), so the
 # kernel takes our unsigned modules as Debian's does without Secure Boot.  The result is cached
 # in $MVF_CACHE/kernel-<hash of this recipe, Debian's config and the
@@ -35,7 +38,8 @@
 # /mvf-kernel (MVF_KERNEL_DIR, see lib.sh).  Prints the host path on stdout.
 #
 # usage: tools/vm/kernel.sh
-# env:   MVF_CACHE, MVF_ROOTFS, MVF_JOBS (make -j, default 2)
+# env:   MVF_KERNEL_DEBUG=1 (the debug kernel), MVF_CACHE, MVF_ROOTFS,
+#        MVF_JOBS (make -j, default 2)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,9 +51,11 @@ repo=$(cd "$here/../.." && pwd)
 MODULES="vfio vfio_pci vfio_pci_core vfio_iommu_type1 iommufd irqbypass mdev"
 
 if [ "${1:-}" = --in-chroot ]; then
-	# Inside the rootfs: $2 the source tree, $3 the stock kernel release.
+	# Inside the rootfs: $2 the source tree, $3 the stock kernel
+	# release, $4 "debug" or "plain".
 	src=$2
 	kver=$3
+	flavour=$4
 	b=/mvf-kernel/build
 	mkdir -p "$b"
 	cp "/boot/config-$kver" "$b/.config"
@@ -66,22 +72,29 @@ if [ "${1:-}" = --in-chroot ]; then
 		--set-str SYSTEM_TRUSTED_KEYS "" \
 		--set-str SYSTEM_REVOCATION_KEYS "" \
 		--set-str LOCALVERSION "-mvf" --disable LOCALVERSION_AUTO
-	# The debug options (make check-debug): KASAN (generic, inline,
-	# vmalloc too: the migration file's buffers are kvmalloc'ed),
-	# lockdep with PROVE_LOCKING (and with it PROVE_RCU),
-	# DEBUG_ATOMIC_SLEEP and kmemleak.  Debian's own config already has
-	# UBSAN (bounds, shift), DEBUG_LIST, KFENCE and the hung-task and
-	# RCU-stall detectors.  kmemleak does not scan by itself: the guest
-	# runner scans once at the end of a run (selftests/guest-run.sh), so
-	# a report belongs to that run.
-	$cfg --enable KASAN --enable KASAN_GENERIC --enable KASAN_INLINE \
-		--enable KASAN_VMALLOC \
-		--enable UBSAN --enable UBSAN_BOUNDS --enable UBSAN_SHIFT \
-		--enable PROVE_LOCKING --enable PROVE_RCU \
-		--enable DEBUG_ATOMIC_SLEEP --enable DEBUG_LIST \
-		--enable DEBUG_KMEMLEAK --disable DEBUG_KMEMLEAK_DEFAULT_OFF \
-		--disable DEBUG_KMEMLEAK_AUTO_SCAN \
-		--set-val DEBUG_KMEMLEAK_MEM_POOL_SIZE 16000
+	checks="CONFIG_IOMMUFD_DRIVER=y CONFIG_VFIO_DEVICE_CDEV=y CONFIG_VFIO_GROUP=y"
+	if [ "$flavour" = debug ]; then
+		# The debug options (make check-debug): KASAN (generic, inline,
+		# vmalloc too: the migration file's buffers are kvmalloc'ed),
+		# lockdep with PROVE_LOCKING (and with it PROVE_RCU),
+		# DEBUG_ATOMIC_SLEEP and kmemleak.  Debian's own config already has
+		# UBSAN (bounds, shift), DEBUG_LIST, KFENCE and the hung-task and
+		# RCU-stall detectors.  kmemleak does not scan by itself: the guest
+		# runner scans once at the end of a run (selftests/guest-run.sh), so
+		# a report belongs to that run.
+		$cfg --enable KASAN --enable KASAN_GENERIC --enable KASAN_INLINE \
+			--enable KASAN_VMALLOC \
+			--enable UBSAN --enable UBSAN_BOUNDS --enable UBSAN_SHIFT \
+			--enable PROVE_LOCKING --enable PROVE_RCU \
+			--enable DEBUG_ATOMIC_SLEEP --enable DEBUG_LIST \
+			--enable DEBUG_KMEMLEAK --disable DEBUG_KMEMLEAK_DEFAULT_OFF \
+			--disable DEBUG_KMEMLEAK_AUTO_SCAN \
+			--set-val DEBUG_KMEMLEAK_MEM_POOL_SIZE 16000
+		checks="$checks CONFIG_KASAN=y CONFIG_KASAN_INLINE=y CONFIG_KASAN_VMALLOC=y
+			CONFIG_PROVE_LOCKING=y CONFIG_PROVE_RCU=y CONFIG_DEBUG_ATOMIC_SLEEP=y
+			CONFIG_DEBUG_KMEMLEAK=y CONFIG_UBSAN=y CONFIG_DEBUG_LIST=y
+			CONFIG_VFIO_MDEV=m CONFIG_IRQ_BYPASS_MANAGER=m"
+	fi
 	for m in $MODULES; do echo "$m 16384 0"; done >"$b/lsmod"
 	make -s -C "$src" O="$b" olddefconfig
 	make -s -C "$src" O="$b" LSMOD="$b/lsmod" localmodconfig </dev/null
@@ -90,15 +103,13 @@ if [ "${1:-}" = --in-chroot ]; then
 	# VM needs neither (the L3 guest runs on TCG), and they were a third
 	# of the build.  mdev then comes from mtty's own Kconfig entry (the
 	# sample is built out of tree too, tools/vm/build.sh mtty-mvf).
-	$cfg --disable DRM --disable KVM --disable ACPI_WMI \
-		--disable ACPI_VIDEO --enable SAMPLES \
-		--module SAMPLE_VFIO_MDEV_MTTY
-	make -s -C "$src" O="$b" olddefconfig
-	for c in CONFIG_IOMMUFD_DRIVER=y CONFIG_VFIO_DEVICE_CDEV=y CONFIG_VFIO_GROUP=y \
-		CONFIG_KASAN=y CONFIG_KASAN_INLINE=y CONFIG_KASAN_VMALLOC=y \
-		CONFIG_PROVE_LOCKING=y CONFIG_PROVE_RCU=y CONFIG_DEBUG_ATOMIC_SLEEP=y \
-		CONFIG_DEBUG_KMEMLEAK=y CONFIG_UBSAN=y CONFIG_DEBUG_LIST=y \
-		CONFIG_VFIO_MDEV=m CONFIG_IRQ_BYPASS_MANAGER=m; do
+	if [ "$flavour" = debug ]; then
+		$cfg --disable DRM --disable KVM --disable ACPI_WMI \
+			--disable ACPI_VIDEO --enable SAMPLES \
+			--module SAMPLE_VFIO_MDEV_MTTY
+		make -s -C "$src" O="$b" olddefconfig
+	fi
+	for c in $checks; do
 		grep -qx "$c" "$b/.config" || {
 			echo "kernel: $c is not in the configuration after localmodconfig" >&2
 			exit 1
@@ -132,7 +143,10 @@ done
 [ -n "$src" ] || die "no unpacked linux-source in $root/usr/src"
 
 cache=${MVF_CACHE:-$HOME/.cache/mvf}
+flavour=plain
+[ "${MVF_KERNEL_DEBUG:-0}" = 1 ] && flavour=debug
 key=$( {
+	echo "$flavour"
 	cat "$0"
 	cat "$root/boot/config-$kver"
 	head -n 5 "$root$src/Makefile"
@@ -156,7 +170,7 @@ mkdir -p "$tmp"
 trap 'cp -f "$tmp/build.log" "$out.log" 2>/dev/null' EXIT
 echo "kernel: building $src with CONFIG_IOMMUFD (localmodconfig) in $tmp (about 10-20 minutes)" >&2
 start=$(date +%s)
-MVF_KERNEL_DIR=$tmp "$here/enter.sh" /mvf-src/tools/vm/kernel.sh --in-chroot "$src" "$kver"
+MVF_KERNEL_DIR=$tmp "$here/enter.sh" /mvf-src/tools/vm/kernel.sh --in-chroot "$src" "$kver" "$flavour"
 rel=$(cat "$tmp/build/include/config/kernel.release")
 if [ ! -f "$tmp/build/arch/x86/boot/bzImage" ] || [ ! -d "$tmp/install/lib/modules/$rel" ] ||
 	[ ! -f "$tmp/install/boot/config-$rel" ]; then

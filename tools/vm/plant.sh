@@ -32,6 +32,8 @@ repo=$(cd "$here/../.." && pwd)
 cd "$repo"
 
 [ $# -gt 0 ] || set -- use-after-free lock-inversion leak
+# the debug kernel (tools/vm/kernel.sh) for build.sh and run.sh
+export MVF_KERNEL_DEBUG=1
 git diff --quiet -- src || die "src/ has uncommitted changes: the plants apply to a clean src/"
 
 # What each plant must leave in the guest's kernel log.

@@ -11,7 +11,7 @@
 # --emu-opts "OPTS": more mvf-emu options (word-split), after --devmem-mib,
 # e.g. "--devmem-mib 64,64,64,64,32" or "--dirty-fault drop".
 #
-# --kernel mvf boots the debug kernel (tools/vm/kernel.sh: Debian's
+# --kernel mvf boots the dirty-tracking kernel (tools/vm/kernel.sh: Debian's
 # 7.2 with CONFIG_IOMMUFD, so the vfio core can REPORT device dirty pages)
 # with the modules from build/kmod-<release>; --kernel 612 boots Debian
 # trixie's 6.12 LTS kernel (tools/vm/buildroot-612.sh's chroot holds its
@@ -105,7 +105,7 @@ kimage=/boot/vmlinuz-$kver
 case $kernel in
 stock) ;;
 mvf)
-	# tools/vm/kernel.sh's debug kernel, modules from
+	# tools/vm/kernel.sh's dirty-tracking kernel, modules from
 	# build/kmod-<release> (tools/vm/build.sh modules-mvf)
 	MVF_KERNEL_DIR=$("$here/kernel.sh")
 	export MVF_KERNEL_DIR
