@@ -71,7 +71,7 @@ export MVF_VF0_BDF=$VF0_BDF MVF_VF1_BDF=$VF1_BDF
 QEMU_VFS=$VF0_BDF,$VF1_BDF
 TIMEOUT=${MVF_TEST_TIMEOUT:-600}
 # Our modules: built for Debian's kernel in the tree, for the
-# debug kernel (tools/vm/kernel.sh) in build/kmod-<release>.
+# dirty-tracking and debug kernels (tools/vm/kernel.sh) in build/kmod-<release>.
 KO_DIR=$SRC
 [ -f "$SRC/build/kmod-$(uname -r)/mvf_core.ko" ] && KO_DIR=$SRC/build/kmod-$(uname -r)
 # reinit-stress: mig_precopy's REINIT-is-synchronous test 50 times in a

@@ -46,12 +46,12 @@
 
 enum race_op {
 	OP_ARC, OP_READ, OP_WRITE, OP_POLL, OP_INFO, OP_RESET, OP_PF,
-	OP_VF_OPEN, OP_VF_UNBIND, OP_NR
+	OP_VF_OPEN, OP_VF_UNBIND, OP_OLD_FD, OP_NR
 };
 
 static const char *const op_name[OP_NR] = {
 	"set_state", "read", "write", "poll", "precopy_info", "reset",
-	"pf unbind/bind", "vf open", "vf unbind/bind",
+	"pf unbind/bind", "vf open", "vf unbind/bind", "old data_fd read",
 };
 
 /*
@@ -115,6 +115,8 @@ static bool errno_ok(enum race_op op, int e)
 {
 	size_t i;
 
+	if (op == OP_OLD_FD)
+		return false;
 	/* a saving data_fd is read-only, a resuming one write-only */
 	if (e == EBADF && (op == OP_READ || op == OP_WRITE))
 		return true;
@@ -373,6 +375,7 @@ static void *vf_fn(void *arg)
 	uint8_t buf[4096];
 	struct vt_iommu v;
 	struct mvf_dev d;
+	ssize_t n;
 	int fd, ret;
 
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", r->vf2);
@@ -406,10 +409,15 @@ static void *vf_fn(void *arg)
 		call_end(r, w->tid);
 		count(r, OP_VF_UNBIND, ret);
 		if (fd >= 0) {
-			/* the device was closed: the old data_fd is dead */
-			count(r, OP_READ, read(fd, buf, sizeof(buf)) < 0 ?
-					  (errno == ENODEV ? -ENODEV : -EBADF) :
-					  -EBADF);
+			/*
+			 * The device was closed: the old data_fd is dead.
+			 * -ENODEV counts as success, any other errno as
+			 * itself, and a read that returns data as EPROTO;
+			 * errno_ok() accepts none of them for OP_OLD_FD.
+			 */
+			n = read(fd, buf, sizeof(buf));
+			count(r, OP_OLD_FD, n >= 0 ? -EPROTO :
+					    errno == ENODEV ? 0 : -errno);
 			close(fd);
 		}
 		usleep(rnd(&w->seed, 300000));

@@ -342,7 +342,7 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 		# (selftests/guest-run.sh), and any report fails it.
 		if [ "$kmod_ok" = 1 ]; then
 			# (under KASAN and lockdep the suite takes about 2.5
-			# times as long as on Debian's kernel: 23 minutes)
+			# times as long as on Debian's kernel: about 25 minutes)
 			MVF_KERNEL_DEBUG=1 MVF_VM_TIMEOUT=${MVF_VM_TIMEOUT:-3600} \
 				MVF_TESTS="default mig_race" check_vm check-debug --kernel mvf --vfs 5 \
 				--emu-opts "--devmem-mib 64,64,64,64,32"
