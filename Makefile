@@ -11,7 +11,10 @@
 #   make emu        build tools/emu/mvf-emu
 #   make vfio-mig   build tools/vfio-mig/vfio-mig with this machine's headers
 #   make check      emulator unit tests, fuzz targets (30 s each), 6.12 build
-#                   check, selftests in the VM
+#                   check, selftests in the VM on Debian's kernel
+#   make check-debug  the debug kernel (KASAN, lockdep, kmemleak; device DMA
+#                   dirty tracking): every guest program, mig_race, the
+#                   broken-tracker migration
 #   make fuzz       libFuzzer benchmark: 10M executions per target, figures in
 #                   build/fuzz-results.txt (tools/fuzz/run.sh)
 #   make check-612  6.12 LTS at run time: the 6.12 build check, every guest

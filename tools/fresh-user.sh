@@ -2,16 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Do what a new user does: clone the repository into an empty directory and
 # run the README's Quick start test commands there, "make demo", "make
-# check" and "make check-612" (the last two are what .ci/run runs), timing
-# each.  Prints every wall time, exit status and closing count line and
+# check", "make check-debug" and "make check-612" (the last three are what
+# .ci/run runs), timing each; MVF_FRESH_TARGETS="check check-debug
+# check-612" runs just what CI does.  Prints every wall time, exit status and closing count line and
 # writes them to OUT (default: <this checkout>/build/fresh-user.txt).
 #
 # usage: sudo tools/fresh-user.sh [--cold] [REPO [OUT]]
 #   REPO  what to clone (default: this checkout; a clone has only what is
 #         committed, so commit first)
 #   --cold  also start from an empty cache (MVF_CACHE in the scratch dir):
-#         rootfs, 6.12 chroot and dirty-tracking kernel are built again, as
-#         on a machine that never ran mvf (about 35 minutes more); without
+#         rootfs, 6.12 chroot and debug kernel are built again, as
+#         on a machine that never ran mvf (about 25 minutes more); without
 #         it the clone reuses ~/.cache/mvf like a second checkout would.
 # Exit status 0 only if every command exited 0.  The scratch directory is
 # removed at the end, unless MVF_KEEP=1.
@@ -45,7 +46,7 @@ rev=$(git -C "$scratch/mvf" rev-parse --short HEAD)
 cd "$scratch/mvf"
 report=("fresh clone of $src at $rev in $scratch/mvf, cache ${MVF_CACHE:-~/.cache/mvf}")
 status=0
-for target in demo check check-612; do
+for target in ${MVF_FRESH_TARGETS:-demo check check-debug check-612}; do
 	t0=$(date +%s)
 	st=0
 	make "$target" </dev/null 2>&1 | tee "$scratch/make-$target.log" || st=${PIPESTATUS[0]}

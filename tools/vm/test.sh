@@ -8,26 +8,28 @@
 #          (tools/fuzz/run.sh check, ~2 min), rootfs, modules,
 #          selftests and vfio-mig (built in the rootfs), the 6.12 build check
 #          (tools/vm/buildroot-612.sh: the modules with W=1 against Debian
-#          trixie's 6.12 headers, one test), the dirty-tracking kernel
-#          (tools/vm/kernel.sh, cached), the mvf-dkms package, and five VM boots: every guest
-#          program on Debian's kernel; mig_inflight on it with the
-#          emulator's --slow-chunks 200; mig_dirty, vfio-mig, the
-#          conformance suite (mvf and mtty, through the groups and the
-#          iommufd cdevs) and the QEMU migrations on the dirty-tracking
-#          kernel (QEMU's default, device dirty tracking); and a QEMU migration with a broken tracker that the
-#          migrated guest must catch; and a fifth, the installed-modules
-#          lane: the mvf-dkms package (tools/vm/build.sh deb) apt installed
-#          on a throwaway overlay root, the devices bound by udev, driverctl
-#          and libvirt, two programs run on those modules, apt remove
-#          (selftests/installed.sh).  Last line of output: "N passed, N failed", the unit
-#          tests', the 6.12 check's and the guest's counts added up; a part
-#          that could not run counts as one failure.  Exit status 0 only if
-#          every part ran and nothing failed.
-#   check-debug  the debug kernel (MVF_KERNEL_DEBUG=1 tools/vm/kernel.sh,
-#          cached: the dirty-tracking kernel with KASAN, lockdep, kmemleak),
-#          its modules and mtty, and one VM boot on it: every guest program
-#          and mig_race, ending with a kmemleak scan.  Same closing line and
-#          exit status rules as check.  Not in CI yet (README).
+#          trixie's 6.12 headers, one test), the mvf-dkms package, and
+#          three VM boots on Debian's kernel: every guest program;
+#          mig_inflight with the emulator's --slow-chunks 200; and the
+#          installed-modules lane: the mvf-dkms package (tools/vm/build.sh
+#          deb) apt installed on a throwaway overlay root, the devices
+#          bound by udev, driverctl and libvirt, two programs run on
+#          those modules, apt remove (selftests/installed.sh).  Last line
+#          of output: "N passed, N failed", the unit tests', the 6.12
+#          check's and the guest's counts added up; a part that could not
+#          run counts as one failure.  Exit status 0 only if every part
+#          ran and nothing failed.
+#   check-debug  host packages, emulator, rootfs, modules, selftests,
+#          vfio-mig and the L3 guest as for check, the debug kernel
+#          (MVF_KERNEL_DEBUG=1 tools/vm/kernel.sh, cached: Debian's config
+#          with IOMMUFD, VFIO cdevs, KASAN, lockdep and kmemleak), its
+#          modules and mtty, and two VM boots on it: every guest program
+#          and mig_race, ending with a kmemleak scan (mig_dirty and QEMU's
+#          default, device dirty tracking, go through the vfio core's
+#          DMA_LOGGING_REPORT here; the conformance suite and vfio-mig
+#          through the iommufd cdevs too); and a QEMU migration with a
+#          broken tracker that the migrated guest must catch.  Same
+#          closing line and exit status rules as check.
 #   check-612  Debian trixie's 6.12 LTS at run time: host packages,
 #          emulator, rootfs, modules, selftests, vfio-mig and the L3 guest
 #          as for check, the 6.12 build check (it also builds the modules
@@ -216,14 +218,7 @@ if [ "$host_ok" = 1 ]; then
 				add_counts "$conf_line"
 			fi
 		fi
-		if [ "$mode" = check ]; then
-			step "dirty-tracking kernel, its modules and mtty (tools/vm/kernel.sh, build.sh modules-mvf mtty-mvf)"
-			if "$here/build.sh" modules-mvf mtty-mvf; then
-				kmod_ok=1
-			else
-				problem "the dirty-tracking kernel or its modules did not build"
-			fi
-		elif [ "$mode" = check-debug ]; then
+		if [ "$mode" = check-debug ]; then
 			step "debug kernel, its modules and mtty (MVF_KERNEL_DEBUG=1 tools/vm/kernel.sh, build.sh modules-mvf mtty-mvf)"
 			if MVF_KERNEL_DEBUG=1 "$here/build.sh" modules-mvf mtty-mvf; then
 				kmod_ok=1
@@ -303,21 +298,7 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 		# the device: close, reset and arcs with chunks in flight.
 		MVF_TESTS="mig_inflight" check_vm check-inflight \
 			--devmem-mib 16 --emu-opts "--slow-chunks 200"
-		# 2. The dirty-tracking kernel (tools/vm/kernel.sh): the vfio
-		# core can REPORT, so mig_dirty goes through it and QEMU runs
-		# with its default, device dirty tracking.  It has VFIO cdevs
-		# too: vfio-mig and the conformance suite (mvf and mtty) run
-		# through them as well as through the groups.
-		if [ "$kmod_ok" = 1 ]; then
-			MVF_TESTS="mig_dirty vfio-mig conformance qemu-mig" check_vm check-dirty \
-				--kernel mvf --vfs 5 \
-				--emu-opts "--devmem-mib 64,64,64,64,32"
-			# 3. The same kernel with a tracker that loses the pages
-			# the workload writes: the migrated guest must notice.
-			MVF_TESTS="qemu-mig-broken" check_vm check-broken \
-				--kernel mvf --vfs 2 --emu-opts "--dirty-fault drop"
-		fi
-		# 4. The installed modules (selftests/installed.sh), on a
+		# 2. The installed modules (selftests/installed.sh), on a
 		# throwaway overlay root: apt install the mvf-dkms package,
 		# udev/modalias, driverctl and libvirt bind the devices, two
 		# programs run on those modules, apt remove.
@@ -336,16 +317,19 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 		# kmemleak; and IOMMUFD, so the vfio core can REPORT: mig_dirty
 		# goes through it and QEMU runs with its default, device dirty
 		# tracking; and VFIO cdevs: vfio-mig and the conformance suite
-		# run through them as well as through the groups).  Every guest
-		# program, with check's VFs, and mig_race (every entry point
-		# at once, PF and VF unbind included); the run ends with a kmemleak scan
-		# (selftests/guest-run.sh), and any report fails it.
+		# (mvf and mtty) run through them as well as through the
+		# groups).  Every guest program, with check's VFs, and mig_race
+		# (every entry point at once, PF and VF unbind included); the
+		# run ends with a kmemleak scan (selftests/guest-run.sh), and
+		# any report fails it.
 		if [ "$kmod_ok" = 1 ]; then
-			# (under KASAN and lockdep the suite takes about 2.5
-			# times as long as on Debian's kernel: about 25 minutes)
 			MVF_KERNEL_DEBUG=1 MVF_VM_TIMEOUT=${MVF_VM_TIMEOUT:-3600} \
 				MVF_TESTS="default mig_race" check_vm check-debug --kernel mvf --vfs 5 \
 				--emu-opts "--devmem-mib 64,64,64,64,32"
+			# 2. The same kernel with a tracker that loses the pages
+			# the workload writes: the migrated guest must notice.
+			MVF_KERNEL_DEBUG=1 MVF_TESTS="qemu-mig-broken" check_vm check-broken \
+				--kernel mvf --vfs 2 --emu-opts "--dirty-fault drop"
 		else
 			problem "no debug kernel: its VMs were not run"
 		fi
