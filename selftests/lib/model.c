@@ -156,6 +156,23 @@ int64_t mvf_dev_verify_bytes(struct mvf_ctx *c, const uint8_t *expect,
 	return -1;
 }
 
+/*
+ * Compare @n sample ranges of devmem ([@off[k], +@len[k]) holding
+ * @expect[k]) with what the device reads back.  Returns -1 if all are
+ * equal, else the index of the first range that differs or could not be
+ * read (mvf_dev_verify_bytes() says where, on stderr).
+ */
+int mvf_dev_verify_samples(struct mvf_ctx *c, uint8_t *const *expect,
+			   const uint64_t *off, const uint64_t *len, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (mvf_dev_verify_bytes(c, expect[k], off[k], len[k]) != -1)
+			return k;
+	return -1;
+}
+
 int64_t mvf_dev_verify(struct mvf_ctx *c, const struct mvf_model *m,
 		       uint64_t off, uint64_t len)
 {

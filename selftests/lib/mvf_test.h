@@ -212,6 +212,8 @@ int64_t mvf_dev_verify(struct mvf_ctx *c, const struct mvf_model *m,
 		       uint64_t off, uint64_t len);
 int64_t mvf_dev_verify_bytes(struct mvf_ctx *c, const uint8_t *expect,
 			     uint64_t off, uint64_t len);
+int mvf_dev_verify_samples(struct mvf_ctx *c, uint8_t *const *expect,
+			   const uint64_t *off, const uint64_t *len, int n);
 
 /* ---- sysfs and device selection (sysfs.c) ---- */
 

@@ -24,7 +24,7 @@
 #          (MVF_KERNEL_DEBUG=1 tools/vm/kernel.sh, cached: Debian's config
 #          with IOMMUFD, VFIO cdevs, KASAN, lockdep and kmemleak), its
 #          modules and mtty, and two VM boots on it: every guest program
-#          and mig_race, ending with a kmemleak scan (mig_dirty and QEMU's
+#          mig_race and mig_mutate, ending with a kmemleak scan (mig_dirty and QEMU's
 #          default, device dirty tracking, go through the vfio core's
 #          DMA_LOGGING_REPORT here; the conformance suite and vfio-mig
 #          through the iommufd cdevs too); and a QEMU migration with a
@@ -318,13 +318,13 @@ if [ "$built" = 1 ] && [ "$emu_ok" = 1 ]; then
 		# goes through it and QEMU runs with its default, device dirty
 		# tracking; and VFIO cdevs: vfio-mig and the conformance suite
 		# (mvf and mtty) run through them as well as through the
-		# groups).  Every guest program, with check's VFs, and mig_race
-		# (every entry point at once, PF and VF unbind included); the
-		# run ends with a kmemleak scan (selftests/guest-run.sh), and
+		# groups).  Every guest program, with check's VFs, mig_race
+		# (every entry point at once, PF and VF unbind included) and
+		# mig_mutate (500 mutated resume streams into VF1); the run ends with a kmemleak scan (selftests/guest-run.sh), and
 		# any report fails it.
 		if [ "$kmod_ok" = 1 ]; then
 			MVF_KERNEL_DEBUG=1 MVF_VM_TIMEOUT=${MVF_VM_TIMEOUT:-3600} \
-				MVF_TESTS="default mig_race" check_vm check-debug --kernel mvf --vfs 5 \
+				MVF_TESTS="default mig_race mig_mutate" check_vm check-debug --kernel mvf --vfs 5 \
 				--emu-opts "--devmem-mib 64,64,64,64,32"
 			# 2. The same kernel with a tracker that loses the pages
 			# the workload writes: the migrated guest must notice.
