@@ -451,6 +451,8 @@ TEST_F_TIMEOUT(mut, mutated_streams, 3600)
 			       n % MUTATE_DEVMEM_EVERY == 0);
 		self->counts[kind][o]++;
 		vt_buf_free(&s);
+		if ((n + 1) % 1000 == 0)
+			TH_LOG("%llu streams written", (unsigned long long)n + 1);
 	}
 	for (k = 0; k < MUT_NR; k++)
 		TH_LOG("%-22s loaded %llu, EINVAL %llu, EOPNOTSUPP %llu, ENOMEM %llu",
