@@ -432,7 +432,7 @@ static int one_stream(struct __test_metadata *_metadata,
 	return out;
 }
 
-TEST_F_TIMEOUT(mut, mutated_streams, 3600)
+TEST_F_TIMEOUT(mut, mutated_streams, 7200)
 {
 	uint64_t count = env_u64("MVF_MUTATE_COUNT", MUTATE_DEFAULT_COUNT);
 	uint64_t bound_kib = (self->p.devmem >> 10) + 1024;
