@@ -13,8 +13,8 @@
 #   make check      emulator unit tests, fuzz targets (30 s each), 6.12 build
 #                   check, selftests in the VM on Debian's kernel
 #   make check-debug  the debug kernel (KASAN, lockdep, kmemleak; device DMA
-#                   dirty tracking): every guest program, mig_race, the
-#                   broken-tracker migration
+#                   dirty tracking): every guest program, mig_race,
+#                   mig_mutate, the broken-tracker migration
 #   make fuzz       libFuzzer benchmark: 10M executions per target, figures in
 #                   build/fuzz-results.txt (tools/fuzz/run.sh)
 #   make check-612  6.12 LTS at run time: the 6.12 build check, every guest

@@ -4,8 +4,8 @@
 # run the README's Quick start test commands there, "make demo", "make
 # check", "make check-debug" and "make check-612" (the last three are what
 # .ci/run runs), timing each; MVF_FRESH_TARGETS="check check-debug
-# check-612" runs just what CI does.  Prints every wall time, exit status and closing count line and
-# writes them to OUT (default: <this checkout>/build/fresh-user.txt).
+# check-612" runs just what CI does.  Prints every wall time, exit status
+# and closing count line and writes them to OUT (default: <this checkout>/build/fresh-user.txt).
 #
 # usage: sudo tools/fresh-user.sh [--cold] [REPO [OUT]]
 #   REPO  what to clone (default: this checkout; a clone has only what is

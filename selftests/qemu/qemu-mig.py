@@ -45,7 +45,7 @@ GUEST_SLOT = "0x4"
 SECOND_SLOT = "0x5"
 PASS_STATUS = 33  # isa-debug-exit: (0x10 << 1) | 1
 TRACE = ["vfio_*", "-vfio_region_read", "-vfio_region_write",
-         "migrate_pending_*", "migrate_transferred"]
+         "migrate_transferred"]
 
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

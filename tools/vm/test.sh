@@ -23,9 +23,9 @@
 #          vfio-mig and the L3 guest as for check, the debug kernel
 #          (MVF_KERNEL_DEBUG=1 tools/vm/kernel.sh, cached: Debian's config
 #          with IOMMUFD, VFIO cdevs, KASAN, lockdep and kmemleak), its
-#          modules and mtty, and two VM boots on it: every guest program
-#          mig_race and mig_mutate, ending with a kmemleak scan (mig_dirty and QEMU's
-#          default, device dirty tracking, go through the vfio core's
+#          modules and mtty, and two VM boots on it: every guest program,
+#          mig_race and mig_mutate, ending with a kmemleak scan (mig_dirty
+#          and QEMU's default, device dirty tracking, go through the vfio core's
 #          DMA_LOGGING_REPORT here; the conformance suite and vfio-mig
 #          through the iommufd cdevs too); and a QEMU migration with a
 #          broken tracker that the migrated guest must catch.  Same
